@@ -1,0 +1,110 @@
+package genesys
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// APIError is a Genesys error body (ErrorBody) with the HTTP status it came
+// with. Message and ContextID are Genesys's; they never contain credentials.
+type APIError struct {
+	Status    int               `json:"status"`
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	ContextID string            `json:"contextId"`
+	Details   []APIErrorDetail  `json:"details,omitempty"`
+	Params    map[string]string `json:"messageParams,omitempty"`
+	// Endpoint is the templated endpoint that failed, e.g. "POST /api/v2/users".
+	Endpoint string `json:"-"`
+}
+
+// APIErrorDetail is one entry of ErrorBody.details.
+type APIErrorDetail struct {
+	ErrorCode string `json:"errorCode,omitempty"`
+	FieldName string `json:"fieldName,omitempty"`
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("genesys: %s: %d %s: %s", e.Endpoint, e.Status, e.Code, e.Message)
+}
+
+// RetryAfterError means Genesys rate-limited the gateway and the wait it asked
+// for exceeds max_retry_wait, or max_retries ran out. Callers answer 429 with
+// Retry-After set from Wait.
+type RetryAfterError struct {
+	Wait     time.Duration
+	Endpoint string
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("genesys: %s: rate limited, retry after %s", e.Endpoint, e.Wait)
+}
+
+// CredentialsError means Genesys refused the gateway's own client credentials
+// (token request answered 400/401, or a fresh token still got 401). Callers
+// answer 502: the caller's token was fine.
+type CredentialsError struct {
+	Status int
+	Reason string // e.g. the OAuth "error" code; never the secret
+}
+
+func (e *CredentialsError) Error() string {
+	return fmt.Sprintf("genesys: client credentials refused (%d %s)", e.Status, e.Reason)
+}
+
+// UnavailableError means Genesys could not be reached or kept answering
+// 5xx/connection errors through the retry budget. Retryable says whether the
+// same request may be repeated later.
+type UnavailableError struct {
+	Endpoint string
+	Err      error
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("genesys: %s: unavailable: %v", e.Endpoint, e.Err)
+}
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// ErrOutcomeUnknown wraps the error of a non-repeatable request (a create)
+// whose outcome is unknown: it may or may not have been applied. It is never
+// retried blindly; the caller checks by search.
+var ErrOutcomeUnknown = errors.New("genesys: outcome unknown")
+
+// ErrMixedStatePatch is returned for an UpdateUser that sets State with other
+// fields.
+var ErrMixedStatePatch = errors.New("genesys: state must be patched on its own")
+
+// AsAPIError returns the *APIError in err's chain, if any.
+func AsAPIError(err error) (*APIError, bool) {
+	var e *APIError
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// IsNotFound reports a 404 / not.found answer.
+func IsNotFound(err error) bool {
+	e, ok := AsAPIError(err)
+	return ok && (e.Status == 404 || e.Code == "not.found" || strings.HasSuffix(e.Code, ".not.found"))
+}
+
+// IsConflict reports a general.conflict answer (duplicate email, including a
+// soft-deleted holder). Genesys documents 400 in one place and the code name
+// suggests 409: the code decides.
+func IsConflict(err error) bool {
+	e, ok := AsAPIError(err)
+	return ok && e.Code == "general.conflict"
+}
+
+// IsVersionMismatch reports a stale version on PATCH, as the Terraform
+// provider detects it: 409, or 400 whose message says the version does not
+// match.
+func IsVersionMismatch(err error) bool {
+	e, ok := AsAPIError(err)
+	if !ok || e.Code == "general.conflict" {
+		return false
+	}
+	return e.Status == 409 || (e.Status == 400 && strings.Contains(e.Message, "does not match the current version"))
+}
