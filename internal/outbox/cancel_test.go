@@ -1,0 +1,80 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestCancelKeyRemovesPending(t *testing.T) {
+	st := fileStorage(t)
+	ran := make(chan string, 8)
+	cfg := testConfig(st, func(_ context.Context, e Entry) error { ran <- e.Key; return nil })
+	o, scans := newOutbox(t, cfg)
+	ctx := context.Background()
+	for _, key := range []string{"u1", "u1", "u2", "u10"} {
+		if err := o.Enqueue(ctx, Entry{Key: key, NextAttempt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.CancelKey(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	if depth, _ := o.Stats(); depth != 2 {
+		t.Fatalf("depth after cancel = %d, want 2", depth)
+	}
+	var keys []string
+	for _, e := range storedEntries(t, st.Path) {
+		keys = append(keys, e.Key)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, []string{"u10", "u2"}) {
+		t.Fatalf("stored keys after CancelKey(u1) = %v, want u2 and u10", keys)
+	}
+	if err := o.CancelKey(ctx, "nobody"); err != nil {
+		t.Fatalf("CancelKey of an unknown key: %v", err)
+	}
+
+	o.Start()
+	got := map[string]bool{recv(t, ran, "run"): true, recv(t, ran, "run"): true}
+	waitScans(t, scans, 2)
+	if !got["u2"] || !got["u10"] || len(ran) != 0 {
+		t.Fatalf("ran %v (+%d more), want exactly u2 and u10", got, len(ran))
+	}
+}
+
+// TestCancelKeyDuringRun cancels an entry while its attempt is running: the
+// attempt finishes, fails, and must not be retried.
+func TestCancelKeyDuringRun(t *testing.T) {
+	st := fileStorage(t)
+	started := make(chan struct{}, 4)
+	release := make(chan struct{})
+	var runs atomic.Int32
+	o, scans := newOutbox(t, testConfig(st, func(context.Context, Entry) error {
+		runs.Add(1)
+		started <- struct{}{}
+		<-release
+		return errors.New("upstream down")
+	}))
+	if err := o.Enqueue(context.Background(), Entry{Key: "u1", NextAttempt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	o.Start()
+	recv(t, started, "attempt")
+	cancelled := make(chan error, 1)
+	go func() { cancelled <- o.CancelKey(context.Background(), "u1") }()
+	if err := recv(t, cancelled, "CancelKey while the entry runs"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	waitScans(t, scans, 3)
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("Run called %d times, want 1 (no retry after cancel)", n)
+	}
+	if left := storedEntries(t, st.Path); len(left) != 0 {
+		t.Fatalf("cancelled entry came back: %+v", left)
+	}
+}
