@@ -11,8 +11,17 @@ package genesys
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/patrickmn/go-cache"
+	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 )
 
 // Config configures a Client. Zero values take the defaults noted.
@@ -37,6 +46,16 @@ type Config struct {
 	Observer Observer
 }
 
+// Defaults applied by New to zero fields of Config.
+const (
+	DefaultTimeout        = 10 * time.Second
+	DefaultMaxRetries     = 3
+	DefaultMaxRetryWait   = 60 * time.Second
+	DefaultRateLimit      = 300
+	DefaultRateWindow     = time.Minute
+	DefaultMaxConcurrency = 16
+)
+
 // CallInfo describes one HTTP attempt to Genesys.
 type CallInfo struct {
 	Endpoint string // templated: "GET /api/v2/users/{id}"
@@ -57,107 +76,123 @@ type Observer interface {
 // Client is safe for concurrent use. Create it with New and release it with
 // Close.
 type Client struct {
-	cfg Config
-	// implementation state lives in the other files of this package
+	cfg      Config
+	http     *http.Client
+	ownHTTP  bool // http was made by New, so Close may close its connections
+	observer Observer
+	clock    clock
+
+	tokens  *cache.Cache       // the access token, under tokenKey
+	refresh singleflight.Group // one token request for many callers
+
+	limiter *rate.Limiter // outbound pacing, shared by all calls
+	slots   chan struct{} // MaxConcurrency semaphore
+	gate    retryGate     // the shared 429 wait
 }
 
 // New validates cfg and returns a Client. It makes no network calls.
 func New(cfg Config) (*Client, error) {
-	panic("genesys.New: not implemented")
+	if err := normalise(&cfg); err != nil {
+		return nil, err
+	}
+	c := &Client{
+		cfg:      cfg,
+		http:     cfg.HTTPClient,
+		observer: cfg.Observer,
+		clock:    realClock{},
+		// No janitor goroutine (cleanup interval 0): expiry is checked on
+		// read, and Close then has nothing to stop.
+		tokens:  cache.New(cache.NoExpiration, 0),
+		limiter: newLimiter(cfg.RateLimit, cfg.RateWindow),
+		slots:   make(chan struct{}, cfg.MaxConcurrency),
+	}
+	if c.http == nil {
+		c.http, c.ownHTTP = defaultHTTPClient(cfg.MaxConcurrency), true
+	}
+	if c.observer == nil {
+		c.observer = nopObserver{}
+	}
+	return c, nil
 }
 
-// Close releases the client's resources (idle connections, timers).
-func (c *Client) Close() {}
-
-// CreateUser creates a user (POST /api/v2/users). Never retried blindly: a
-// transport error or timeout returns an error wrapping ErrOutcomeUnknown.
-func (c *Client) CreateUser(ctx context.Context, u CreateUser) (*User, error) {
-	panic("not implemented")
+// normalise applies the defaults and rejects what cannot work. Its errors
+// name the bad field, never the secret's value.
+func normalise(cfg *Config) error {
+	var err error
+	if cfg.APIURL, err = baseURL("api_url", cfg.APIURL); err != nil {
+		return err
+	}
+	if cfg.LoginURL, err = baseURL("login_url", cfg.LoginURL); err != nil {
+		return err
+	}
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return errors.New("genesys: client_id and client_secret are required")
+	}
+	if cfg.Timeout < 0 || cfg.MaxRetryWait < 0 || cfg.RateLimit < 0 || cfg.RateWindow < 0 || cfg.MaxConcurrency < 0 {
+		return errors.New("genesys: timeout, max_retry_wait, rate_limit and max_concurrency must not be negative")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = DefaultMaxRetries
+	case cfg.MaxRetries < 0:
+		cfg.MaxRetries = 0
+	}
+	if cfg.MaxRetryWait == 0 {
+		cfg.MaxRetryWait = DefaultMaxRetryWait
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.RateWindow == 0 {
+		cfg.RateWindow = DefaultRateWindow
+	}
+	if cfg.MaxConcurrency == 0 {
+		cfg.MaxConcurrency = DefaultMaxConcurrency
+	}
+	return nil
 }
 
-// GetUser reads a user (GET /api/v2/users/{id}); state "" is the API default
-// (active and inactive users), "deleted" reads a soft-deleted one. expand may
-// name skills, languages.
-func (c *Client) GetUser(ctx context.Context, id, state string, expand ...string) (*User, error) {
-	panic("not implemented")
+// baseURL checks an absolute http(s) URL and drops a trailing slash so that
+// paths can be appended.
+func baseURL(name, raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("genesys: %s %q is not an absolute http(s) URL", name, raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
 }
 
-// ListUsers lists users (GET /api/v2/users).
-func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) (*UserPage, error) {
-	panic("not implemented")
+// defaultHTTPClient keeps enough idle connections for MaxConcurrency calls
+// and bounds the connection phases; the whole-call bound is the per-attempt
+// context, so there is no http.Client.Timeout.
+func defaultHTTPClient(maxConcurrency int) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          maxConcurrency * 2,
+		MaxIdleConnsPerHost:   maxConcurrency,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}}
 }
 
-// PatchUser patches a user (PATCH /api/v2/users/{id}) with u.Version. It does
-// not re-read on a version mismatch: the caller decides (IsVersionMismatch).
-func (c *Client) PatchUser(ctx context.Context, id string, u UpdateUser) (*User, error) {
-	panic("not implemented")
+// Close releases the client's resources (idle connections, timers). An
+// injected HTTPClient is left alone: its owner may share it.
+func (c *Client) Close() {
+	if c.ownHTTP {
+		c.http.CloseIdleConnections()
+	}
 }
 
-// DeleteUser soft-deletes a user (DELETE /api/v2/users/{id}).
-func (c *Client) DeleteUser(ctx context.Context, id string) error {
-	panic("not implemented")
-}
+// nopObserver is used when Config.Observer is nil.
+type nopObserver struct{}
 
-// SearchUsers runs POST /api/v2/users/search.
-func (c *Client) SearchUsers(ctx context.Context, req SearchRequest) (*SearchResponse, error) {
-	panic("not implemented")
-}
-
-// SetExternalID maps authority/key to the user (POST /api/v2/users/{id}/externalid).
-func (c *Client) SetExternalID(ctx context.Context, userID, authority, key string) error {
-	panic("not implemented")
-}
-
-// DeleteExternalID removes a mapping
-// (DELETE /api/v2/users/{id}/externalid/{authority}/{key}).
-func (c *Client) DeleteExternalID(ctx context.Context, userID, authority, key string) error {
-	panic("not implemented")
-}
-
-// GetExternalIDs lists the user's external ids under authority
-// (GET /api/v2/users/{id}/externalid/{authority}).
-func (c *Client) GetExternalIDs(ctx context.Context, userID, authority string) ([]ExternalID, error) {
-	panic("not implemented")
-}
-
-// GetUserByExternalID finds the user mapped to authority/key
-// (GET /api/v2/users/externalid/{authority}/{key}); not found is an APIError
-// for which IsNotFound is true.
-func (c *Client) GetUserByExternalID(ctx context.Context, authority, key string) (*User, error) {
-	panic("not implemented")
-}
-
-// FindSkill returns the skill whose name equals name exactly
-// (GET /api/v2/routing/skills?name= is a prefix match; the exact match is
-// picked client-side, across pages). Not found: (nil, nil).
-func (c *Client) FindSkill(ctx context.Context, name string) (*NamedEntity, error) {
-	panic("not implemented")
-}
-
-// FindLanguage is FindSkill for GET /api/v2/routing/languages.
-func (c *Client) FindLanguage(ctx context.Context, name string) (*NamedEntity, error) {
-	panic("not implemented")
-}
-
-// FindQueue is FindSkill for GET /api/v2/routing/queues.
-func (c *Client) FindQueue(ctx context.Context, name string) (*NamedEntity, error) {
-	panic("not implemented")
-}
-
-// AddUserSkills adds or updates skills (PATCH /api/v2/users/{id}/routingskills/bulk),
-// 50 per call.
-func (c *Client) AddUserSkills(ctx context.Context, userID string, skills []Proficiency) error {
-	panic("not implemented")
-}
-
-// AddUserLanguages adds or updates languages
-// (PATCH /api/v2/users/{id}/routinglanguages/bulk), 50 per call.
-func (c *Client) AddUserLanguages(ctx context.Context, userID string, langs []Proficiency) error {
-	panic("not implemented")
-}
-
-// AddQueueMembers adds users to a queue (POST /api/v2/routing/queues/{id}/members),
-// 100 per call. Adding an existing member is not an error.
-func (c *Client) AddQueueMembers(ctx context.Context, queueID string, userIDs []string) error {
-	panic("not implemented")
-}
+func (nopObserver) ObserveCall(context.Context, CallInfo)             {}
+func (nopObserver) ObserveTokenRefresh(context.Context, error)        {}
+func (nopObserver) ObserveRateLimited(context.Context, time.Duration) {}

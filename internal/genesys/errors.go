@@ -108,3 +108,7 @@ func IsVersionMismatch(err error) bool {
 	}
 	return e.Status == 409 || (e.Status == 400 && strings.Contains(e.Message, "does not match the current version"))
 }
+
+// ErrMissingVersion is returned for an UpdateUser without a Version: Genesys
+// requires the current version on every PATCH.
+var ErrMissingVersion = errors.New("genesys: version is required to patch a user")

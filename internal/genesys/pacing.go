@@ -1,0 +1,162 @@
+package genesys
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// clock is the time source of every wait in this package (pacing, the 429
+// gate, backoff, token expiry), so that tests can run them on a fake clock.
+type clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx is done, whichever comes first.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// newLimiter spreads n calls per window evenly, allowing a burst of one
+// second's share (at least one call): 300/1m is 5/s with bursts of 5.
+func newLimiter(n int, window time.Duration) *rate.Limiter {
+	perSecond := float64(n) / window.Seconds()
+	burst := int(perSecond)
+	if burst < 1 {
+		burst = 1
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), burst)
+}
+
+// pace waits for the limiter's next slot on the client's clock. A cancelled
+// caller gives its reservation back.
+func (c *Client) pace(ctx context.Context) error {
+	now := c.clock.Now()
+	r := c.limiter.ReserveN(now, 1)
+	if !r.OK() { // cannot happen with burst >= 1; kept so a change cannot hang
+		return &RetryAfterError{Wait: time.Second}
+	}
+	if err := c.clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
+		r.CancelAt(c.clock.Now())
+		return err
+	}
+	return nil
+}
+
+// acquire takes one of the MaxConcurrency in-flight slots.
+func (c *Client) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case c.slots <- struct{}{}:
+		return func() { <-c.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// retryGate is the one 429 wait shared by every call of a client: Genesys
+// limits per token, so when one call is told to wait, sending anything else
+// before that time would only earn more 429s.
+type retryGate struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+// extend moves the gate to t unless it is already later.
+func (g *retryGate) extend(t time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t.After(g.until) {
+		g.until = t
+	}
+}
+
+func (g *retryGate) remaining(now time.Time) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.until.Sub(now)
+}
+
+// maxGateWaits bounds how often one call re-waits a gate that other calls
+// keep extending; past it the call gives up with a RetryAfterError.
+const maxGateWaits = 8
+
+// waitGate blocks until the shared 429 wait is over. A wait longer than
+// MaxRetryWait is not slept: the caller gets a RetryAfterError at once.
+func (c *Client) waitGate(ctx context.Context, endpoint string) error {
+	for i := 0; ; i++ {
+		rem := c.gate.remaining(c.clock.Now())
+		if rem <= 0 {
+			return nil
+		}
+		if rem > c.cfg.MaxRetryWait || i == maxGateWaits {
+			return &RetryAfterError{Wait: rem, Endpoint: endpoint}
+		}
+		if err := c.clock.Sleep(ctx, rem); err != nil {
+			return err
+		}
+	}
+}
+
+// Backoff bounds for 502/503/504 and connection errors.
+const (
+	backoffBase = 200 * time.Millisecond
+	backoffCap  = 5 * time.Second
+)
+
+// backoff is the wait before repeat n (1-based): exponential from
+// backoffBase, capped at backoffCap, with "equal jitter" (half fixed, half
+// random) so that many callers that failed together do not return together.
+func backoff(n int) time.Duration {
+	d := backoffCap
+	if n >= 1 && n < 16 {
+		d = min(backoffBase<<(n-1), backoffCap)
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// maxRetryAfterSeconds caps a Retry-After in seconds (about 11 days).
+const maxRetryAfterSeconds = 1e6
+
+// retryAfter reads Retry-After as delay-seconds or an HTTP date (RFC 9110
+// §10.2.3). It returns 0 when the header is absent or unusable, and never a
+// negative wait (a date in the past means "now").
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		// Bound absurd values (and float overflow); anything this long is
+		// far past MaxRetryWait anyway.
+		return time.Duration(min(secs, maxRetryAfterSeconds) * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,126 @@
+package genesys
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Lookup paging: the API's page size for routing lookups, and a bound on the
+// pages read for one name (a prefix shared by 10,000 entities is a
+// misconfiguration, not a reason to loop on).
+const (
+	lookupPageSize = 100
+	lookupMaxPages = 100
+)
+
+// Bulk limits documented by Genesys (genesys-api.md §4).
+const (
+	routingBulkMax  = 50  // routingskills/bulk, routinglanguages/bulk
+	queueMembersMax = 100 // routing/queues/{id}/members
+)
+
+// FindSkill returns the skill whose name equals name exactly
+// (GET /api/v2/routing/skills?name= is a prefix match; the exact match is
+// picked client-side, across pages). Not found: (nil, nil).
+func (c *Client) FindSkill(ctx context.Context, name string) (*NamedEntity, error) {
+	return c.findByName(ctx, "/api/v2/routing/skills", name)
+}
+
+// FindLanguage is FindSkill for GET /api/v2/routing/languages.
+func (c *Client) FindLanguage(ctx context.Context, name string) (*NamedEntity, error) {
+	return c.findByName(ctx, "/api/v2/routing/languages", name)
+}
+
+// FindQueue is FindSkill for GET /api/v2/routing/queues.
+func (c *Client) FindQueue(ctx context.Context, name string) (*NamedEntity, error) {
+	return c.findByName(ctx, "/api/v2/routing/queues", name)
+}
+
+// namedListing is the entity listing the routing lookups answer with.
+type namedListing struct {
+	Entities  []NamedEntity `json:"entities"`
+	PageCount int           `json:"pageCount"`
+}
+
+// findByName pages through a routing lookup filtered by name (a prefix or
+// wildcard match upstream) and returns the entity whose name matches
+// exactly, case included, as Genesys's own SCIM matches names. Deleted
+// entities are skipped.
+func (c *Client) findByName(ctx context.Context, path, name string) (*NamedEntity, error) {
+	for page := 1; page <= lookupMaxPages; page++ {
+		q := url.Values{}
+		q.Set("name", name)
+		q.Set("pageSize", strconv.Itoa(lookupPageSize))
+		q.Set("pageNumber", strconv.Itoa(page))
+		var l namedListing
+		if err := c.do(ctx, call{method: http.MethodGet, endpoint: "GET " + path, path: path, query: q, out: &l, repeatable: true}); err != nil {
+			return nil, err
+		}
+		for _, e := range l.Entities {
+			if e.Name == name && e.State != StateDeleted {
+				return &e, nil
+			}
+		}
+		if len(l.Entities) < lookupPageSize || (l.PageCount > 0 && page >= l.PageCount) {
+			return nil, nil
+		}
+	}
+	return nil, nil
+}
+
+// AddUserSkills adds or updates skills (PATCH /api/v2/users/{id}/routingskills/bulk),
+// 50 per call. Each PATCH sets absolute proficiencies, so it is safe to
+// repeat.
+func (c *Client) AddUserSkills(ctx context.Context, userID string, skills []Proficiency) error {
+	return c.patchProficiencies(ctx, "PATCH /api/v2/users/{id}/routingskills/bulk", userPath(userID)+"/routingskills/bulk", skills)
+}
+
+// AddUserLanguages adds or updates languages
+// (PATCH /api/v2/users/{id}/routinglanguages/bulk), 50 per call.
+func (c *Client) AddUserLanguages(ctx context.Context, userID string, langs []Proficiency) error {
+	return c.patchProficiencies(ctx, "PATCH /api/v2/users/{id}/routinglanguages/bulk", userPath(userID)+"/routinglanguages/bulk", langs)
+}
+
+func (c *Client) patchProficiencies(ctx context.Context, endpoint, path string, items []Proficiency) error {
+	return inChunks(items, routingBulkMax, func(chunk []Proficiency) error {
+		return c.do(ctx, call{method: http.MethodPatch, endpoint: endpoint, path: path, body: chunk, repeatable: true})
+	})
+}
+
+// queueMember is the element of the queue members body.
+type queueMember struct {
+	ID string `json:"id"`
+}
+
+// AddQueueMembers adds users to a queue (POST /api/v2/routing/queues/{id}/members),
+// 100 per call. Adding an existing member is not an error: a conflict answer
+// counts as done, so the POST is also safe to repeat.
+func (c *Client) AddQueueMembers(ctx context.Context, queueID string, userIDs []string) error {
+	path := "/api/v2/routing/queues/" + url.PathEscape(queueID) + "/members"
+	return inChunks(userIDs, queueMembersMax, func(chunk []string) error {
+		body := make([]queueMember, len(chunk))
+		for i, id := range chunk {
+			body[i] = queueMember{ID: id}
+		}
+		err := c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/routing/queues/{id}/members", path: path, body: body, repeatable: true})
+		if e, ok := AsAPIError(err); ok && isConflictAPI(e) {
+			return nil
+		}
+		return err
+	})
+}
+
+// inChunks calls fn with consecutive slices of at most size items, stopping
+// at the first error. An empty list makes no call.
+func inChunks[T any](items []T, size int, fn func([]T) error) error {
+	for len(items) > 0 {
+		n := min(size, len(items))
+		if err := fn(items[:n]); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
+}

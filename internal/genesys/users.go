@@ -1,0 +1,121 @@
+package genesys
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+const usersPath = "/api/v2/users"
+
+// userPath is /api/v2/users/{id} with the id escaped, so an id holding "/"
+// or "?" cannot reach another endpoint.
+func userPath(id string) string { return usersPath + "/" + url.PathEscape(id) }
+
+// CreateUser creates a user (POST /api/v2/users). Never retried blindly: a
+// transport error, timeout or 5xx returns an error wrapping ErrOutcomeUnknown
+// (the caller checks by search). A 429 or 401 answer is repeated: Genesys did
+// not act on it.
+func (c *Client) CreateUser(ctx context.Context, u CreateUser) (*User, error) {
+	var out User
+	err := c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/users", path: usersPath, body: u, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// GetUser reads a user (GET /api/v2/users/{id}); state "" is the API default
+// (active and inactive users), "deleted" reads a soft-deleted one. expand may
+// name skills, languages.
+func (c *Client) GetUser(ctx context.Context, id, state string, expand ...string) (*User, error) {
+	q := url.Values{}
+	if state != "" {
+		q.Set("state", state)
+	}
+	for _, e := range expand {
+		q.Add("expand", e)
+	}
+	var out User
+	err := c.do(ctx, call{method: http.MethodGet, endpoint: "GET /api/v2/users/{id}", path: userPath(id), query: q, out: &out, repeatable: true})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListUsers lists users (GET /api/v2/users).
+func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) (*UserPage, error) {
+	q := url.Values{}
+	if p.PageSize > 0 {
+		q.Set("pageSize", strconv.Itoa(p.PageSize))
+	}
+	if p.PageNumber > 0 {
+		q.Set("pageNumber", strconv.Itoa(p.PageNumber))
+	}
+	if p.State != "" {
+		q.Set("state", p.State)
+	}
+	if p.SortOrder != "" {
+		q.Set("sortOrder", p.SortOrder)
+	}
+	for _, e := range p.Expand {
+		q.Add("expand", e)
+	}
+	for _, id := range p.IDs {
+		q.Add("id", id)
+	}
+	var out UserPage
+	err := c.do(ctx, call{method: http.MethodGet, endpoint: "GET /api/v2/users", path: usersPath, query: q, out: &out, repeatable: true})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PatchUser patches a user (PATCH /api/v2/users/{id}) with u.Version. It does
+// not re-read on a version mismatch: the caller decides (IsVersionMismatch).
+// It refuses, before any call, an UpdateUser without a version
+// (ErrMissingVersion) and one that sets State with other fields
+// (ErrMixedStatePatch): Genesys ignores the other fields when state is set.
+// The PATCH is repeated after a 5xx or connection error: the version makes a
+// repeat of an applied patch fail as a version mismatch, never apply twice.
+func (c *Client) PatchUser(ctx context.Context, id string, u UpdateUser) (*User, error) {
+	if u.Version == 0 {
+		return nil, ErrMissingVersion
+	}
+	if u.State != "" && (u.Name != nil || u.Email != nil || u.Title != nil || u.Department != nil || u.Manager != nil || u.Addresses != nil) {
+		return nil, ErrMixedStatePatch
+	}
+	var out User
+	err := c.do(ctx, call{method: http.MethodPatch, endpoint: "PATCH /api/v2/users/{id}", path: userPath(id), body: u, out: &out, repeatable: true})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteUser soft-deletes a user (DELETE /api/v2/users/{id}). A repeat after
+// an attempt that may have been applied treats "not found" as done.
+func (c *Client) DeleteUser(ctx context.Context, id string) error {
+	return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/users/{id}", path: userPath(id),
+		repeatable: true, doneOnRepeat: isNotFoundAPI})
+}
+
+// SearchUsers runs POST /api/v2/users/search. A search changes nothing, so
+// it is repeated like a GET. With no hits Results is nil.
+func (c *Client) SearchUsers(ctx context.Context, req SearchRequest) (*SearchResponse, error) {
+	var out SearchResponse
+	err := c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/users/search", path: usersPath + "/search", body: req, out: &out, repeatable: true})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// isNotFoundAPI and isConflictAPI adapt IsNotFound / IsConflict to
+// call.doneOnRepeat.
+func isNotFoundAPI(e *APIError) bool { return IsNotFound(e) }
+
+func isConflictAPI(e *APIError) bool { return IsConflict(e) || e.Status == http.StatusConflict }

@@ -1,0 +1,262 @@
+package genesys
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestUserCallsShapes(t *testing.T) {
+	name, empty := "Amy B", ""
+	tests := []struct {
+		name                   string
+		run                    func(c *Client) error
+		method, rawPath, query string
+		body                   string // expected JSON body, "" for none
+	}{
+		{"create", func(c *Client) error {
+			_, err := c.CreateUser(context.Background(), CreateUser{Name: "Amy", Email: "amy@example.com", State: StateActive})
+			return err
+		}, "POST", "/api/v2/users", "", `{"name":"Amy","email":"amy@example.com","state":"active"}`},
+		{"get deleted with expand", func(c *Client) error {
+			_, err := c.GetUser(context.Background(), "u1", StateDeleted, "skills", "languages")
+			return err
+		}, "GET", "/api/v2/users/u1", "expand=skills&expand=languages&state=deleted", ""},
+		{"list", func(c *Client) error {
+			_, err := c.ListUsers(context.Background(), ListUsersParams{PageSize: 100, PageNumber: 3, State: "any", SortOrder: "ascending", Expand: []string{"skills"}, IDs: []string{"a", "b"}})
+			return err
+		}, "GET", "/api/v2/users", "expand=skills&id=a&id=b&pageNumber=3&pageSize=100&sortOrder=ascending&state=any", ""},
+		{"list defaults", func(c *Client) error {
+			_, err := c.ListUsers(context.Background(), ListUsersParams{})
+			return err
+		}, "GET", "/api/v2/users", "", ""},
+		{"patch fields, clear addresses", func(c *Client) error {
+			_, err := c.PatchUser(context.Background(), "u1", UpdateUser{Version: 4, Name: &name, Title: &empty, Addresses: &[]Contact{}})
+			return err
+		}, "PATCH", "/api/v2/users/u1", "", `{"version":4,"name":"Amy B","title":"","addresses":[]}`},
+		{"patch state alone", func(c *Client) error {
+			_, err := c.PatchUser(context.Background(), "u1", UpdateUser{Version: 4, State: StateInactive})
+			return err
+		}, "PATCH", "/api/v2/users/u1", "", `{"version":4,"state":"inactive"}`},
+		{"delete", func(c *Client) error { return c.DeleteUser(context.Background(), "u1") }, "DELETE", "/api/v2/users/u1", "", ""},
+		{"escaped id", func(c *Client) error {
+			_, err := c.GetUser(context.Background(), "a/../b?c d", "")
+			return err
+		}, "GET", "/api/v2/users/a%2F..%2Fb%3Fc%20d", "", ""},
+		{"search", func(c *Client) error {
+			_, err := c.SearchUsers(context.Background(), SearchRequest{PageSize: 1, PageNumber: 1, Query: []SearchCriteria{
+				{Type: SearchExact, Fields: []string{"email"}, Value: "amy@example.com"},
+				{Type: SearchExact, Fields: []string{"state"}, Values: []string{"active", "inactive"}}}})
+			return err
+		}, "POST", "/api/v2/users/search", "", `{"pageSize":1,"pageNumber":1,"query":[{"type":"EXACT","fields":["email"],"value":"amy@example.com"},{"type":"EXACT","fields":["state"],"values":["active","inactive"]}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeGenesys(t, okJSON(userJSON))
+			if err := tt.run(f.client()); err != nil {
+				t.Fatal(err)
+			}
+			reqs := f.Requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests", len(reqs))
+			}
+			r := reqs[0]
+			if r.Method != tt.method || r.RawPath != tt.rawPath || r.Query != tt.query {
+				t.Errorf("sent %s %s?%s, want %s %s?%s", r.Method, r.RawPath, r.Query, tt.method, tt.rawPath, tt.query)
+			}
+			if tt.body == "" && len(r.Body) != 0 {
+				t.Errorf("unexpected body %s", r.Body)
+			}
+			if tt.body != "" && !jsonEqual(t, r.Body, tt.body) {
+				t.Errorf("body %s, want %s", r.Body, tt.body)
+			}
+		})
+	}
+}
+
+func jsonEqual(t *testing.T, got []byte, want string) bool {
+	t.Helper()
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("body is not JSON: %s", got)
+	}
+	if err := json.Unmarshal([]byte(want), &b); err != nil {
+		t.Fatalf("bad want: %s", want)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func TestPatchUserRefusesBadPatchesWithoutCalling(t *testing.T) {
+	title := "x"
+	tests := []struct {
+		u    UpdateUser
+		want error
+	}{
+		{UpdateUser{Title: &title}, ErrMissingVersion},
+		{UpdateUser{State: StateInactive}, ErrMissingVersion},
+		{UpdateUser{Version: 2, State: StateActive, Title: &title}, ErrMixedStatePatch},
+		{UpdateUser{Version: 2, State: StateActive, Addresses: &[]Contact{}}, ErrMixedStatePatch},
+	}
+	f := newFakeGenesys(t, okJSON(userJSON))
+	c := f.client()
+	for _, tt := range tests {
+		if _, err := c.PatchUser(context.Background(), "u1", tt.u); !errors.Is(err, tt.want) {
+			t.Errorf("PatchUser(%+v) = %v, want %v", tt.u, err, tt.want)
+		}
+	}
+	if len(f.Requests()) != 0 || f.tokenCalls.Load() != 0 {
+		t.Errorf("refused patches reached the network")
+	}
+}
+
+func TestUserDecoding(t *testing.T) {
+	f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"u1","name":"Smith, Tom","email":"t@example.com","state":"inactive","version":"152",
+			"division":{"id":"d1","name":"Home"},"addresses":[{"address":"+1317","mediaType":"PHONE","type":"WORK"}],
+			"skills":[{"id":"s1","name":"Billing","proficiency":4.5}],"unknownField":{"x":1}}`))
+	})
+	u, err := f.client().GetUser(context.Background(), "u1", "", "skills")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Version != 152 || u.State != StateInactive || u.Division.ID != "d1" || len(u.Addresses) != 1 || u.Skills[0].Proficiency != 4.5 {
+		t.Errorf("decoded %+v", u)
+	}
+}
+
+func TestSearchWithoutResults(t *testing.T) {
+	for _, body := range []string{`{"total":0,"pageCount":0,"pageSize":1,"pageNumber":1}`, `{"total":0,"results":[]}`, `{"total":0,"results":null}`} {
+		f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
+		res, err := f.client().SearchUsers(context.Background(), SearchRequest{PageSize: 1})
+		if err != nil || res == nil || res.Total != 0 || len(res.Results) != 0 {
+			t.Errorf("%s: %+v, %v", body, res, err)
+		}
+	}
+}
+
+func TestAPIErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		handler    http.HandlerFunc
+		status     int
+		code       string
+		notFound   bool
+		conflict   bool
+		versionErr bool
+	}{
+		{"not found", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 404, map[string]any{"status": 404, "code": "not.found", "message": "The requested operation failed with status 404", "contextId": "c-9", "details": []any{}, "errors": []any{}})
+		}, 404, "not.found", true, false, false},
+		{"conflict as 400", status(400, "general.conflict"), 400, "general.conflict", false, true, false},
+		{"version mismatch", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 400, map[string]any{"status": 400, "code": "bad.request", "message": "The version supplied does not match the current version of the user"})
+		}, 400, "bad.request", false, false, true},
+		{"non-JSON body", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(403)
+			_, _ = w.Write([]byte("<html>denied</html>"))
+		}, 403, "", false, false, false},
+		{"odd messageParams", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(400)
+			_, _ = w.Write([]byte(`{"status":400,"code":"bad.request","message":"m","messageParams":{"n":3}}`))
+		}, 400, "bad.request", false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeGenesys(t, tt.handler)
+			_, err := f.client().GetUser(context.Background(), "u1", "")
+			e, ok := AsAPIError(err)
+			if !ok || e.Status != tt.status || e.Code != tt.code || e.Endpoint != "GET /api/v2/users/{id}" || e.Message == "" {
+				t.Fatalf("err = %#v", err)
+			}
+			if IsNotFound(err) != tt.notFound || IsConflict(err) != tt.conflict || IsVersionMismatch(err) != tt.versionErr {
+				t.Errorf("IsNotFound %v IsConflict %v IsVersionMismatch %v", IsNotFound(err), IsConflict(err), IsVersionMismatch(err))
+			}
+			if strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), "/users/u1") {
+				t.Errorf("error names the host or the concrete URL: %v", err)
+			}
+		})
+	}
+	t.Run("context id", func(t *testing.T) {
+		f := newFakeGenesys(t, tests[0].handler)
+		_, err := f.client().GetUser(context.Background(), "u1", "")
+		if e, _ := AsAPIError(err); e.ContextID != "c-9" {
+			t.Errorf("contextId = %q", e.ContextID)
+		}
+	})
+}
+
+func TestTransportErrorsDoNotNameTheHost(t *testing.T) {
+	f := newFakeGenesys(t, dropConnection)
+	c := f.client(func(cfg *Config) { cfg.MaxRetries = -1; cfg.HTTPClient = noKeepAlive() })
+	_, err := c.GetUser(context.Background(), "secret-user-id", "")
+	var ue *UnavailableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v, want UnavailableError", err)
+	}
+	if s := err.Error(); strings.Contains(s, "127.0.0.1") || strings.Contains(s, "secret-user-id") {
+		t.Errorf("error names the URL: %v", s)
+	}
+}
+
+func TestResponseBodyIsBounded(t *testing.T) {
+	f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"id":"`))
+		chunk := []byte(strings.Repeat("x", 64<<10))
+		for written := 0; written <= maxBody; written += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		_, _ = w.Write([]byte(`"}`))
+	})
+	c := f.client(func(cfg *Config) { cfg.MaxRetries = -1 })
+	_, err := c.GetUser(context.Background(), "u1", "")
+	if !errors.Is(err, errBodyTooLarge) {
+		t.Errorf("err = %v, want errBodyTooLarge", err)
+	}
+}
+
+func TestDeleteRepeatThatFindsNothingIsDone(t *testing.T) {
+	f := newFakeGenesys(t, sequence(status(503, "x"), status(404, "user.not.found.on.delete")))
+	c := f.client()
+	withFakeClock(c)
+	if err := c.DeleteUser(context.Background(), "u1"); err != nil {
+		t.Errorf("DeleteUser = %v, want success (the first attempt deleted it)", err)
+	}
+	f2 := newFakeGenesys(t, status(404, "user.not.found.on.delete"))
+	if err := f2.client().DeleteUser(context.Background(), "u1"); !IsNotFound(err) {
+		t.Errorf("first-attempt 404 = %v, want not found", err)
+	}
+}
+
+func TestObserverSeesEveryAttempt(t *testing.T) {
+	f := newFakeGenesys(t, sequence(tooMany("1"), status(503, "x"), okJSON(userJSON)))
+	obs := &recordingObserver{}
+	c := f.client(func(cfg *Config) { cfg.Observer = obs })
+	withFakeClock(c)
+	if _, err := c.GetUser(context.Background(), "u1", ""); err != nil {
+		t.Fatal(err)
+	}
+	calls := obs.Calls()
+	want := []struct {
+		status int
+		retry  bool
+	}{{429, false}, {503, true}, {200, true}}
+	if len(calls) != len(want) {
+		t.Fatalf("observed %+v", calls)
+	}
+	for i, w := range want {
+		if calls[i].Endpoint != "GET /api/v2/users/{id}" || calls[i].Status != w.status || calls[i].Retry != w.retry {
+			t.Errorf("call %d = %+v, want status %d retry %v", i, calls[i], w.status, w.retry)
+		}
+	}
+	if len(obs.refreshes) != 1 || len(obs.rateLimited) != 1 {
+		t.Errorf("refreshes %v, rate limited %v", obs.refreshes, obs.rateLimited)
+	}
+}
