@@ -1,0 +1,24 @@
+// Package emulator is an in-process emulator of the Genesys Cloud Platform API
+// endpoints that caddyscim calls: the OAuth client-credentials token endpoint,
+// users (create, get, list, patch, soft delete), user search, external ids,
+// routing skills, languages and queues and their assignment.
+//
+// Its purpose is fidelity, not convenience. It follows the public contract in
+// reference/genesys-api.md and refuses every request shape the real API
+// refuses (name as an object, an "active" boolean, a missing version, a
+// search criterion without a type...). Where the real behaviour is not
+// documented it is deliberately strict, and the code says so in a comment:
+// a gateway that passes against this emulator should not be relying on
+// leniency the real API may not have. Every such refusal is recorded and can
+// be listed with Rejections, so tests can assert the gateway never sends one.
+//
+// It deliberately does not import internal/genesys: requests are decoded with
+// this package's own strict decoders, so a mistake in the client's types
+// cannot be mirrored here and go unnoticed.
+//
+// Beyond the API it offers inspection (users, skills, queue members, external
+// ids, a request log), seed helpers, and fault injection (429/503 rates,
+// connection resets, latency, targeted failures and hangs, version
+// conflicts, search-index lag, a global outage switch) for reliability tests.
+// A fast mode turns lag, limits and faults off for benchmarks.
+package emulator

@@ -1,0 +1,206 @@
+package emulator_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/caddyscim/caddyscim/integration/emulator"
+)
+
+func TestRateLimit(t *testing.T) {
+	v := newEnv(t, emulator.Config{RateLimit: 3, RateWindow: time.Minute})
+	for i := 1; i <= 3; i++ {
+		r := v.call("GET", "/api/v2/users", nil)
+		mustStatus(t, r, 200)
+		if r.header.Get("inin-ratelimit-allowed") != "3" || r.header.Get("inin-ratelimit-count") != strconv.Itoa(i) ||
+			r.header.Get("inin-ratelimit-reset") != "60" || r.header.Get("inin-correlation-id") == "" {
+			t.Fatalf("headers %v", r.header)
+		}
+	}
+	v.clock.Advance(20 * time.Second)
+	r := v.call("GET", "/api/v2/users", nil)
+	mustStatus(t, r, http.StatusTooManyRequests)
+	if r.header.Get("Retry-After") != "40" || r.code() != "too.many.requests.retry.after" {
+		t.Fatalf("429 %v %s", r.header, r.body)
+	}
+	// Another token has its own window.
+	other := v.emu.Token()
+	mustStatus(t, v.send("GET", "/api/v2/users", nil, "Bearer "+other), 200)
+	v.clock.Advance(40 * time.Second)
+	mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
+	// Fast mode lifts the limit.
+	v.emu.SetFast(true)
+	for range 5 {
+		mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
+	}
+	v.expectNotRejected(0)
+}
+
+func TestFailNextAndConflict(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	id := v.createUser("Amy", "amy@example.com", nil)
+	sk, _ := v.emu.SkillID("Billing")
+	bulk := "/api/v2/users/" + id + "/routingskills/bulk"
+	body := []map[string]any{{"id": sk, "proficiency": 1}}
+
+	v.emu.FailNext("PATCH /api/v2/users/{id}/routingskills/bulk", 2, 503)
+	mustStatus(t, v.call("GET", "/api/v2/users/"+id, nil), 200) // other endpoints unaffected
+	mustStatus(t, v.call("PATCH", bulk, body), 503)
+	mustStatus(t, v.call("PATCH", bulk, body), 503)
+	mustStatus(t, v.call("PATCH", bulk, body), 200)
+	if n := v.emu.Calls("PATCH /api/v2/users/{id}/routingskills/bulk"); n != 3 {
+		t.Fatalf("calls %d", n)
+	}
+	v.emu.FailNext("POST /api/v2/users/search", 1, 429)
+	r := v.call("POST", "/api/v2/users/search", `{"query":[{"type":"MATCH_ALL"}]}`)
+	if r.status != 429 || r.header.Get("Retry-After") == "" {
+		t.Fatalf("injected 429: %d %v", r.status, r.header)
+	}
+
+	v.emu.ConflictNextPatch(id)
+	r = v.call("PATCH", "/api/v2/users/"+id, `{"version":1,"title":"x"}`)
+	mustStatus(t, r, http.StatusConflict)
+	// A concurrent writer bumped the version: the stale retry fails, a re-read works.
+	mustStatus(t, v.call("PATCH", "/api/v2/users/"+id, `{"version":1,"title":"x"}`), http.StatusConflict)
+	mustStatus(t, v.call("PATCH", "/api/v2/users/"+id, `{"version":2,"title":"x"}`), 200)
+	v.expectNotRejected(0)
+
+	defer func() {
+		if recover() == nil {
+			t.Fatal("FailNext on an unknown endpoint must panic")
+		}
+	}()
+	v.emu.FailNext("POST /api/v2/users/{id}/routing/profile", 1, 500)
+}
+
+func TestHangResetDown(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	v.emu.HangNext("GET /api/v2/users", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", v.url+"/api/v2/users", nil)
+	req.Header.Set("Authorization", "Bearer "+v.tok)
+	if _, err := v.hc.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hang: %v", err)
+	}
+	mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
+
+	v.emu.SetFaults(emulator.Faults{RateReset: 1, Seed: 1})
+	req, _ = http.NewRequest("GET", v.url+"/api/v2/users", nil)
+	req.Header.Set("Authorization", "Bearer "+v.tok)
+	if resp, err := v.hc.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("reset: got status %d", resp.StatusCode)
+	}
+	v.emu.ClearFaults()
+	mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
+
+	v.emu.SetDown(true)
+	r := v.call("GET", "/api/v2/users", nil)
+	mustStatus(t, r, 503)
+	if r.header.Get("inin-ratelimit-allowed") == "" || r.header.Get("inin-correlation-id") == "" {
+		t.Fatalf("outage headers %v", r.header)
+	}
+	mustStatus(t, v.tokenRequest(basic(clientID, clientSecret), "application/x-www-form-urlencoded", "grant_type=client_credentials"), 503)
+	v.emu.SetDown(false)
+	mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
+}
+
+func TestRandomFaultsDeterministic(t *testing.T) {
+	run := func() []int {
+		v := newEnv(t, emulator.Config{})
+		v.emu.SetFaults(emulator.Faults{Rate429: 0.3, Rate503: 0.3, RetryAfter: 2, Seed: 42})
+		var out []int
+		for range 40 {
+			r := v.call("GET", "/api/v2/users", nil)
+			if r.status == 429 && r.header.Get("Retry-After") != "2" {
+				t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
+			}
+			out = append(out, r.status)
+		}
+		// The token endpoint is not subject to random faults.
+		mustStatus(t, v.tokenRequest(basic(clientID, clientSecret), "application/x-www-form-urlencoded", "grant_type=client_credentials"), 200)
+		return out
+	}
+	a, b := run(), run()
+	counts := map[int]int{}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("not deterministic: %v vs %v", a, b)
+		}
+		counts[a[i]]++
+	}
+	if counts[200] == 0 || counts[429] == 0 || counts[503] == 0 {
+		t.Fatalf("distribution %v", counts)
+	}
+}
+
+func TestInspection(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	id := v.createUser("Amy", "amy@example.com", nil)
+	mustStatus(t, v.call("GET", "/api/v2/users/"+id, nil), 200)
+	mustStatus(t, v.call("GET", "/api/v2/users/nope", nil), 404)
+	v.call("GET", "/api/v2/users?page=2", nil)
+
+	reqs := v.emu.Requests()
+	if len(reqs) != 4 || reqs[1].Endpoint() != "GET /api/v2/users/{id}" || reqs[1].Status != 200 || reqs[2].Status != 404 {
+		t.Fatalf("log %+v", reqs)
+	}
+	counts := v.emu.CallCounts()
+	if counts["GET /api/v2/users/{id}"] != 2 || counts["POST /api/v2/users"] != 1 || counts["GET /api/v2/users"] != 1 {
+		t.Fatalf("counts %v", counts)
+	}
+	rj := v.emu.Rejections()
+	if len(rj) != 1 || rj[0].Endpoint != "GET /api/v2/users" || rj[0].Code != "bad.request" {
+		t.Fatalf("rejections %+v", rj)
+	}
+	// Copies: mutating a returned user does not change the emulator.
+	u, _ := v.emu.User(id)
+	u.Name = "changed"
+	if again, _ := v.emu.User(id); again.Name != "Amy" {
+		t.Fatal("User returned shared state")
+	}
+	if _, err := v.emu.SeedUser(emulator.UserSeed{Name: "Dup", Email: "AMY@example.com"}); err == nil {
+		t.Fatal("seeding a duplicate email must fail")
+	}
+	v.emu.ResetLog()
+	if len(v.emu.Requests()) != 0 || len(v.emu.Rejections()) != 0 || len(v.emu.CallCounts()) != 0 {
+		t.Fatal("ResetLog left entries")
+	}
+}
+
+// TestConcurrentUse drives writes, reads, searches and fault changes at
+// once; run with -race it proves the emulator's locking.
+func TestConcurrentUse(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	v.emu.SetSearchLag(time.Second)
+	done := make(chan struct{})
+	for w := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 10 {
+				email := "u" + strconv.Itoa(w) + "-" + strconv.Itoa(i) + "@example.com"
+				r := v.send("POST", "/api/v2/users", `{"name":"U","email":"`+email+`"}`, "Bearer "+v.tok)
+				if r.status != 200 {
+					t.Errorf("create %d %s", r.status, r.body)
+					return
+				}
+				v.send("POST", "/api/v2/users/search", `{"query":[{"type":"MATCH_ALL"}]}`, "Bearer "+v.tok)
+				v.send("GET", "/api/v2/users?pageSize=100", nil, "Bearer "+v.tok)
+				v.emu.SetFaults(emulator.Faults{Latency: time.Microsecond})
+				v.emu.Users()
+				v.clock.Advance(100 * time.Millisecond)
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	if n := v.emu.UserCount("active"); n != 40 {
+		t.Fatalf("users %d", n)
+	}
+}

@@ -1,0 +1,206 @@
+package emulator
+
+import (
+	"errors"
+	"slices"
+	"strings"
+)
+
+// User is a copy of a user's state, for test assertions.
+type User struct {
+	ID, Name, Email, State   string
+	Title, Department        string
+	Manager                  string // manager user id; "" when none
+	DivisionID, DivisionName string
+	Version                  int
+	Addresses                []Contact
+	Skills, Languages        []Proficiency
+	ExternalIDs              []ExternalID
+}
+
+// Proficiency is an assigned skill or language.
+type Proficiency struct {
+	ID, Name    string
+	Proficiency float64
+}
+
+// userCopy builds a User from u. The caller holds a lock.
+func (e *Emulator) userCopy(u *user) User {
+	s := &e.store
+	n := u.cur
+	div, _ := s.divisions.nameOf(n.divisionID)
+	out := User{
+		ID: n.id, Name: n.name, Email: n.email, State: n.state, Title: n.title, Department: n.department,
+		Manager: n.manager, DivisionID: n.divisionID, DivisionName: div, Version: n.version,
+		Addresses:   slices.Clone(n.addresses),
+		ExternalIDs: slices.Clone(u.extIDs),
+	}
+	for _, k := range []kind{skillKind, languageKind} {
+		cat := s.catalogOf(k)
+		var ps []Proficiency
+		for _, a := range *u.assignments(k) {
+			name, _ := cat.nameOf(a.id)
+			ps = append(ps, Proficiency{ID: a.id, Name: name, Proficiency: a.prof})
+		}
+		if k == skillKind {
+			out.Skills = ps
+		} else {
+			out.Languages = ps
+		}
+	}
+	return out
+}
+
+// User returns the user with id in any state.
+func (e *Emulator) User(id string) (User, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	u := e.store.lookup(id)
+	if u == nil {
+		return User{}, false
+	}
+	return e.userCopy(u), true
+}
+
+// UserByEmail returns the user holding email (case-insensitively), in any
+// state.
+func (e *Emulator) UserByEmail(email string) (User, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	u := e.store.byEmail[strings.ToLower(email)]
+	if u == nil {
+		return User{}, false
+	}
+	return e.userCopy(u), true
+}
+
+// Users returns every user, deleted ones included, in creation order.
+func (e *Emulator) Users() []User {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	out := make([]User, 0, len(e.store.users))
+	for _, u := range e.store.users {
+		out = append(out, e.userCopy(u))
+	}
+	return out
+}
+
+// UserCount returns how many users exist in state ("" counts all states).
+func (e *Emulator) UserCount(state string) int {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	n := 0
+	for _, u := range e.store.users {
+		if state == "" || u.cur.state == state {
+			n++
+		}
+	}
+	return n
+}
+
+// QueueMembers returns the ids of the members of the queue with id, in the
+// order they were added.
+func (e *Emulator) QueueMembers(queueID string) []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return slices.Clone(e.store.members[queueID])
+}
+
+// UserByExternalID returns the user mapped to authority/key (any state).
+func (e *Emulator) UserByExternalID(authority, key string) (User, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	u := e.store.extIDs[ExternalID{Authority: authority, Key: key}]
+	if u == nil {
+		return User{}, false
+	}
+	return e.userCopy(u), true
+}
+
+// SkillID, LanguageID, QueueID and DivisionID look up a seeded entity's id
+// by its exact name.
+func (e *Emulator) SkillID(name string) (string, bool)    { return e.idOf(&e.store.skills, name) }
+func (e *Emulator) LanguageID(name string) (string, bool) { return e.idOf(&e.store.languages, name) }
+func (e *Emulator) QueueID(name string) (string, bool)    { return e.idOf(&e.store.queues, name) }
+func (e *Emulator) DivisionID(name string) (string, bool) { return e.idOf(&e.store.divisions, name) }
+
+func (e *Emulator) idOf(c *catalog, name string) (string, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return c.idOf(name)
+}
+
+// AddSkill, AddLanguage and AddQueue add an entity at run time (or return
+// the id of the existing one with that name).
+func (e *Emulator) AddSkill(name string) string    { return e.addEntity(&e.store.skills, name) }
+func (e *Emulator) AddLanguage(name string) string { return e.addEntity(&e.store.languages, name) }
+func (e *Emulator) AddQueue(name string) string    { return e.addEntity(&e.store.queues, name) }
+
+func (e *Emulator) addEntity(c *catalog, name string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return c.add(name)
+}
+
+// UserSeed describes a user created directly, bypassing the API (no
+// request is logged and search sees it at once).
+type UserSeed struct {
+	Name, Email       string // required
+	State             string // active (default), inactive or deleted
+	Title, Department string
+	Division          string // division name; default Home
+	Manager           string // manager user id
+	Addresses         []Contact
+	ExternalIDs       []ExternalID
+}
+
+// SeedUser creates a user directly. It enforces what the API would (email format and
+// uniqueness, known division and manager, unique external ids) so seeded
+// data is always data the real API could hold.
+func (e *Emulator) SeedUser(su UserSeed) (User, error) {
+	switch {
+	case strings.TrimSpace(su.Name) == "":
+		return User{}, errors.New("emulator: seed user needs a name")
+	case !looksLikeEmail(su.Email):
+		return User{}, errors.New("emulator: seed user needs a valid email")
+	}
+	state := su.State
+	if state == "" {
+		state = stateActive
+	}
+	if !oneOf(state, []string{stateActive, stateInactive, stateDeleted}) {
+		return User{}, errors.New("emulator: seed user state must be active, inactive or deleted")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := &e.store
+	div := s.homeID
+	if su.Division != "" {
+		var ok bool
+		if div, ok = s.divisions.idOf(su.Division); !ok {
+			return User{}, errors.New("emulator: unknown division " + su.Division)
+		}
+	}
+	if s.byEmail[strings.ToLower(su.Email)] != nil {
+		return User{}, errors.New("emulator: email already in use")
+	}
+	if su.Manager != "" && s.live(su.Manager) == nil {
+		return User{}, errors.New("emulator: unknown manager")
+	}
+	for _, x := range su.ExternalIDs {
+		if x.Authority == "" || x.Key == "" || s.extIDs[x] != nil {
+			return User{}, errors.New("emulator: invalid or duplicate external id")
+		}
+	}
+	n := &snap{
+		name: su.Name, email: su.Email, state: state, title: su.Title, department: su.Department,
+		manager: su.Manager, divisionID: div, addresses: slices.Clone(su.Addresses),
+	}
+	u := e.insert(n)
+	e.reindex(u, true)
+	for _, x := range su.ExternalIDs {
+		u.extIDs = append(u.extIDs, x)
+		s.extIDs[x] = u
+	}
+	return e.userCopy(u), nil
+}

@@ -1,0 +1,174 @@
+package emulator_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/caddyscim/caddyscim/integration/emulator"
+)
+
+func TestRoutingLookups(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	names := func(path string) (out []string) {
+		t.Helper()
+		r := v.call("GET", path, nil)
+		mustStatus(t, r, 200)
+		for _, e := range r.json(t)["entities"].([]any) {
+			m := e.(map[string]any)
+			if m["state"] != "active" || m["id"] == "" {
+				t.Fatalf("entity %v", m)
+			}
+			out = append(out, m["name"].(string))
+		}
+		return out
+	}
+	for path, want := range map[string]string{
+		"/api/v2/routing/skills?name=Bill":               "[Billing Bill Pay]", // prefix: the client picks the exact one
+		"/api/v2/routing/skills?name=billing":            "[Billing]",
+		"/api/v2/routing/languages?name=Span":            "[Spanish]",
+		"/api/v2/routing/queues?name=Support":            "[Support Support Tier 2]",
+		"/api/v2/routing/queues?name=*Tier*":             "[Support Tier 2]",
+		"/api/v2/routing/skills?pageSize=1&pageNumber=2": "[Bill Pay]",
+	} {
+		if got := fmt.Sprint(names(path)); got != want {
+			t.Errorf("%s: %s, want %s", path, got, want)
+		}
+	}
+	v.expectNotRejected(0)
+	for _, path := range []string{"/api/v2/routing/skills?pageSize=101", "/api/v2/routing/skills?name=B*l", "/api/v2/routing/languages?page=1"} {
+		before := v.rejections()
+		v.expectRejected(v.call("GET", path, nil), before, 400)
+	}
+}
+
+func TestRoutingAssignments(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	id := v.createUser("Amy", "amy@example.com", nil)
+	billing, _ := v.emu.SkillID("Billing")
+	sales, _ := v.emu.SkillID("Sales")
+	spanish, _ := v.emu.LanguageID("Spanish")
+	skills := "/api/v2/users/" + id + "/routingskills/bulk"
+
+	var tooMany []map[string]any
+	for range 51 {
+		tooMany = append(tooMany, map[string]any{"id": billing, "proficiency": 1})
+	}
+	for name, body := range map[string]any{
+		"more than 50":        tooMany,
+		"empty":               `[]`,
+		"object body":         `{"id":"x","proficiency":1}`,
+		"missing proficiency": []map[string]any{{"id": billing}},
+		"proficiency 6":       []map[string]any{{"id": billing, "proficiency": 6}},
+		"negative":            []map[string]any{{"id": billing, "proficiency": -1}},
+		"unknown skill":       []map[string]any{{"id": "nope", "proficiency": 1}},
+		"extra key":           []map[string]any{{"id": billing, "proficiency": 1, "name": "Billing"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			before := v.rejections()
+			v.expectRejected(v.call("PATCH", skills, body), before, 400)
+		})
+	}
+	before := v.rejections()
+	mustStatus(t, v.call("PATCH", skills, []map[string]any{{"id": billing, "proficiency": 2}}), 200)
+	r := v.call("PATCH", skills, []map[string]any{{"id": billing, "proficiency": 4.5}, {"id": sales, "proficiency": 0}})
+	mustStatus(t, r, 200)
+	if ents := r.json(t)["entities"].([]any); len(ents) != 2 {
+		t.Fatalf("bulk answer %s", r.body)
+	}
+	mustStatus(t, v.call("PATCH", "/api/v2/users/"+id+"/routinglanguages/bulk", []map[string]any{{"id": spanish, "proficiency": 3.4}}), 200)
+	u, _ := v.emu.User(id)
+	if fmt.Sprint(u.Skills) != fmt.Sprintf("[{%s Billing 4.5} {%s Sales 0}]", billing, sales) ||
+		fmt.Sprint(u.Languages) != fmt.Sprintf("[{%s Spanish 3}]", spanish) {
+		t.Fatalf("skills %v languages %v", u.Skills, u.Languages)
+	}
+	r = v.call("GET", "/api/v2/users/"+id+"/routingskills", nil)
+	mustStatus(t, r, 200)
+	if r.json(t)["total"] != float64(2) {
+		t.Fatalf("listing %s", r.body)
+	}
+	mustStatus(t, v.call("DELETE", "/api/v2/users/"+id, nil), 200)
+	mustStatus(t, v.call("PATCH", skills, []map[string]any{{"id": billing, "proficiency": 1}}), 404)
+	mustStatus(t, v.call("GET", "/api/v2/users/"+id+"/routinglanguages", nil), 404)
+	v.expectNotRejected(before)
+}
+
+func TestQueueMembers(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	a := v.createUser("Amy", "amy@example.com", nil)
+	b := v.createUser("Bo", "bo@example.com", nil)
+	q, _ := v.emu.QueueID("Support")
+	path := "/api/v2/routing/queues/" + q + "/members"
+	mustStatus(t, v.call("POST", path, []map[string]string{{"id": a}, {"id": b}}), http.StatusNoContent)
+	mustStatus(t, v.call("POST", path, []map[string]string{{"id": a}}), http.StatusNoContent) // already a member
+	if got := v.emu.QueueMembers(q); fmt.Sprint(got) != fmt.Sprint([]string{a, b}) {
+		t.Fatalf("members %v", got)
+	}
+	mustStatus(t, v.call("POST", path+"?delete=true", []map[string]string{{"id": a}}), http.StatusNoContent)
+	r := v.call("GET", path, nil)
+	mustStatus(t, r, 200)
+	if ents := r.json(t)["entities"].([]any); len(ents) != 1 || ents[0].(map[string]any)["id"] != b {
+		t.Fatalf("listing %s", r.body)
+	}
+	mustStatus(t, v.call("POST", "/api/v2/routing/queues/nope/members", []map[string]string{{"id": a}}), 404)
+	v.expectNotRejected(0)
+
+	var tooMany []map[string]string
+	for range 101 {
+		tooMany = append(tooMany, map[string]string{"id": a})
+	}
+	for name, body := range map[string]any{
+		"more than 100": tooMany,
+		"unknown user":  []map[string]string{{"id": "nope"}},
+		"bare ids":      []string{a},
+		"empty":         `[]`,
+	} {
+		before := v.rejections()
+		t.Run(name, func(t *testing.T) { v.expectRejected(v.call("POST", path, body), before, 400) })
+	}
+}
+
+func TestExternalIDs(t *testing.T) {
+	v := newEnv(t, emulator.Config{})
+	a := v.createUser("Amy", "amy@example.com", nil)
+	b := v.createUser("Bo", "bo@example.com", nil)
+	post := func(id string, body any) response { return v.call("POST", "/api/v2/users/"+id+"/externalid", body) }
+	ext := map[string]string{"authorityName": "scim", "externalKey": "HR-1"}
+
+	mustStatus(t, post(a, ext), 200)
+	mustStatus(t, post(a, ext), 200) // idempotent on the same user
+	r := post(b, ext)
+	mustStatus(t, r, 400)
+	if r.code() != "general.conflict" {
+		t.Fatalf("code %q", r.code())
+	}
+	r = v.call("GET", "/api/v2/users/externalid/scim/HR-1", nil)
+	mustStatus(t, r, 200)
+	if r.json(t)["id"] != a {
+		t.Fatalf("by external id %s", r.body)
+	}
+	mustStatus(t, v.call("GET", "/api/v2/users/externalid/scim/hr-1", nil), 404) // case-sensitive
+	r = v.call("GET", "/api/v2/users/"+a+"/externalid/scim", nil)
+	mustStatus(t, r, 200)
+	if string(r.body) != `[{"authorityName":"scim","externalKey":"HR-1"}]` {
+		t.Fatalf("list %s", r.body)
+	}
+	mustStatus(t, v.call("DELETE", "/api/v2/users/"+a+"/externalid/scim/HR-1", nil), http.StatusNoContent)
+	mustStatus(t, v.call("GET", "/api/v2/users/externalid/scim/HR-1", nil), 404)
+	mustStatus(t, post(b, ext), 200)
+	mustStatus(t, v.call("DELETE", "/api/v2/users/"+b, nil), 200)
+	mustStatus(t, v.call("GET", "/api/v2/users/externalid/scim/HR-1", nil), 404) // holder deleted
+	if u, ok := v.emu.UserByExternalID("scim", "HR-1"); !ok || u.ID != b {
+		t.Fatalf("inspection %+v", u)
+	}
+	v.expectNotRejected(0)
+	for name, body := range map[string]string{
+		"missing key":   `{"authorityName":"scim"}`,
+		"empty key":     `{"authorityName":"scim","externalKey":""}`,
+		"wrong names":   `{"authority":"scim","value":"x"}`,
+		"key as number": `{"authorityName":"scim","externalKey":1}`,
+	} {
+		before := v.rejections()
+		t.Run(name, func(t *testing.T) { v.expectRejected(post(a, body), before, 400) })
+	}
+}
