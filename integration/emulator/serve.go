@@ -46,8 +46,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	c.rt = matchRoute(r.Method, r.URL.EscapedPath(), &c.p)
 	e.serve(c)
-	c.flush()
 
+	// Count and log before the answer leaves: a client that reads the
+	// counters right after its response must see its own call.
 	endpoint, method := "", r.Method
 	if c.rt != nil {
 		e.calls[c.rt.idx].Add(1)
@@ -59,6 +60,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	e.log.add(Request{Method: method, Path: endpoint, Status: c.status}, c.rt == nil)
+	c.flush()
 	abort := c.abort
 	c.e, c.w, c.r, c.rt, c.token, c.out = nil, nil, nil, nil, nil, nil
 	c.p = [maxParams]string{}
