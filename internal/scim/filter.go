@@ -8,8 +8,8 @@ const (
 	AttrUserName    = "userName"
 	AttrDisplayName = "displayName"
 	AttrNameFmt     = "name.formatted"
-	AttrEmails      = "emails.value"                   // any email
-	AttrWorkEmail   = `emails[type eq "work"].value`    // the entry typed work
+	AttrEmails      = "emails.value"                 // any email
+	AttrWorkEmail   = `emails[type eq "work"].value` // the entry typed work
 	AttrActive      = "active"
 )
 

@@ -17,4 +17,6 @@ type PatchOp struct {
 	Value   any    // raw JSON value (decoded with UseNumber)
 	Ignored bool
 	// implementation-specific parsed form lives in unexported fields
+	target patchTarget
+	val    any // Value coerced to its canonical form (see coerce.go); nil clears
 }

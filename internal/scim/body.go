@@ -1,0 +1,135 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// MaxBodyBytes is the largest request body accepted (RFC 7644 §3.12 413).
+const MaxBodyBytes = 1 << 20
+
+// ContentType is the media type of every response.
+const ContentType = "application/scim+json"
+
+// ReadJSON reads a request body that must be one JSON value. It enforces the
+// media type (415), the size limit (413, reading at most one byte more than
+// allowed so a huge body costs nothing), and the syntax: an empty body,
+// malformed JSON or trailing data after the value is 400 invalidSyntax.
+func ReadJSON(r *http.Request) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/scim+json" && mt != "application/json") {
+			return nil, Errorf(http.StatusUnsupportedMediaType, "",
+				"request bodies must be application/scim+json or application/json")
+		}
+	}
+	tooLarge := Errorf(http.StatusRequestEntityTooLarge, "",
+		"request body exceeds %d bytes", MaxBodyBytes)
+	if r.ContentLength > MaxBodyBytes {
+		return nil, tooLarge
+	}
+	if r.Body == nil {
+		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "request body is empty")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, &Error{Status: http.StatusBadRequest, ScimType: InvalidSyntax,
+			Detail: "request body could not be read", Cause: err}
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, tooLarge
+	}
+	if _, err := decodeJSON(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// decodeJSON decodes exactly one JSON value (numbers as json.Number) and
+// refuses trailing data, which json.Decoder alone would accept.
+func decodeJSON(body []byte) (any, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "request body is empty")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, &Error{Status: http.StatusBadRequest, ScimType: InvalidSyntax,
+			Detail: "request body is not valid JSON", Cause: err}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, Errorf(http.StatusBadRequest, InvalidSyntax,
+			"request body has data after the JSON value")
+	}
+	return v, nil
+}
+
+// decodeObject is decodeJSON for bodies that must be a JSON object.
+func decodeObject(body []byte) (map[string]any, error) {
+	v, err := decodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "request body must be a JSON object")
+	}
+	return m, nil
+}
+
+// WriteJSON writes v as a SCIM response with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// AsError returns the *Error in err's chain, or a generic 500 carrying err as
+// its Cause: anything the protocol layer did not word itself must not reach
+// the caller, because it may name internals.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) && e.Status >= 400 && e.Status <= 599 {
+		return e
+	}
+	return &Error{Status: http.StatusInternalServerError,
+		Detail: "internal error; the request may be retried", Cause: err}
+}
+
+// WriteError renders err as an RFC 7644 §3.12 error body, with Retry-After and
+// Allow headers when the *Error carries them.
+func WriteError(w http.ResponseWriter, err error) {
+	e := AsError(err)
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	if e.Allow != "" {
+		w.Header().Set("Allow", e.Allow)
+	}
+	body := map[string]any{"schemas": []string{ErrorURN}, "status": strconv.Itoa(e.Status)}
+	if e.ScimType != "" {
+		body["scimType"] = e.ScimType
+	}
+	detail := strings.TrimSpace(e.Detail)
+	if detail == "" {
+		detail = http.StatusText(e.Status)
+	}
+	body["detail"] = detail
+	b, _ := json.Marshal(body) // a map of strings always marshals
+	w.Header().Set("Content-Type", ContentType)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,68 @@
+package scim
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// queryParam returns the first value of a query parameter, matching its
+// name case-insensitively (clients send startindex, Count...).
+func queryParam(q url.Values, name string) (string, bool) {
+	if v, ok := q[name]; ok && len(v) > 0 {
+		return v[0], true
+	}
+	for k, v := range q {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0], true
+		}
+	}
+	return "", false
+}
+
+// ParseListQuery reads GET /Users parameters (RFC 7644 §3.4.2.4):
+// startIndex < 1 counts as 1, count < 0 as 0, an absent count or one above
+// maxResults as maxResults; a non-integer is 400 invalidValue. sortBy and
+// sortOrder are ignored: sorting is not advertised, and the order is stable.
+func ParseListQuery(q url.Values, maxResults int) (*ListQuery, error) {
+	lq := &ListQuery{StartIndex: 1, Count: maxResults}
+	if v, ok := queryParam(q, "startIndex"); ok {
+		n, err := queryInt(v, "startIndex")
+		if err != nil {
+			return nil, err
+		}
+		lq.StartIndex = max(n, 1)
+	}
+	if v, ok := queryParam(q, "count"); ok {
+		n, err := queryInt(v, "count")
+		if err != nil {
+			return nil, err
+		}
+		lq.Count = min(max(n, 0), maxResults)
+	}
+	if v, ok := queryParam(q, "filter"); ok {
+		f, err := ParseFilter(v)
+		if err != nil {
+			return nil, err
+		}
+		lq.Filter = f
+	}
+	return lq, nil
+}
+
+// queryInt parses an integer parameter; values beyond int range saturate, as
+// they are clamped anyway.
+func queryInt(v, name string) (int, error) {
+	v = strings.TrimSpace(v)
+	n, err := strconv.Atoi(v)
+	if err == nil {
+		return n, nil
+	}
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		if strings.HasPrefix(v, "-") {
+			return -1, nil
+		}
+		return int(^uint(0) >> 1), nil
+	}
+	return 0, BadValue("query parameter %s must be an integer", name)
+}

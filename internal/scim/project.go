@@ -1,0 +1,181 @@
+package scim
+
+import "strings"
+
+// Project applies the attributes / excludedAttributes parameters (RFC 7644
+// §3.4.2.5) to an encoded resource. resource is never modified: a new map is
+// returned, or resource itself when neither parameter is given. Names are comma-separated, case-insensitive, may be dotted
+// (name.givenName) and URN-qualified (urn:...:enterprise:2.0:User:manager,
+// or a whole extension URN). A value path (emails[type eq "work"], as
+// Microsoft's Postman collection sends) selects its attribute. Unknown names
+// are ignored. id and schemas (returned "always") and meta.resourceType are
+// always kept. When both are given, attributes applies first.
+func Project(resource map[string]any, attributes, excluded string) map[string]any {
+	out := resource
+	if sel := selection(attributes); sel != nil {
+		out = keepSelected(out, sel)
+		for _, k := range []string{"id", "schemas"} {
+			if v, ok := resource[k]; ok {
+				out[k] = v
+			}
+		}
+		if meta, ok := resource["meta"].(map[string]any); ok && meta["resourceType"] != nil {
+			m, _ := out["meta"].(map[string]any)
+			if m == nil {
+				m = map[string]any{}
+				out["meta"] = m
+			}
+			m["resourceType"] = meta["resourceType"]
+		}
+	}
+	if sel := selection(excluded); sel != nil {
+		delete(sel.children, "id")
+		delete(sel.children, "schemas")
+		out = dropSelected(out, sel)
+	}
+	return out
+}
+
+// selNode is a tree of selected attribute names (lower-cased). A node without
+// children selects its whole attribute.
+type selNode struct{ children map[string]*selNode }
+
+func selection(list string) *selNode {
+	root := &selNode{}
+	for _, name := range splitAttrList(list) {
+		var segs []string
+		s, rest, ok := splitURN(name)
+		switch {
+		case !ok:
+			continue
+		case s != coreSchema:
+			segs = append([]string{s.ID}, strings.Split(rest, ".")...)
+			if rest == "" {
+				segs = segs[:1]
+			}
+		default:
+			segs = strings.Split(rest, ".")
+		}
+		n := root
+		for i, seg := range segs {
+			seg = strings.ToLower(seg)
+			if n.children == nil {
+				n.children = map[string]*selNode{}
+			}
+			child := n.children[seg]
+			if child == nil {
+				child = &selNode{}
+				n.children[seg] = child
+			} else if child.children == nil && i < len(segs)-1 {
+				break // the whole attribute is already selected
+			}
+			if i == len(segs)-1 {
+				child.children = nil // a whole attribute beats its sub-attributes
+			}
+			n = child
+		}
+	}
+	if root.children == nil {
+		return nil
+	}
+	return root
+}
+
+// splitAttrList splits on commas outside brackets and quotes and drops a
+// value path's filter and trailing sub-attribute (emails[...].value keeps
+// emails).
+func splitAttrList(list string) []string {
+	var out []string
+	var cur strings.Builder
+	depth, skipRest := 0, false
+	flush := func() {
+		if s := strings.TrimSpace(cur.String()); s != "" {
+			out = append(out, s)
+		}
+		cur.Reset()
+		skipRest = false
+	}
+	for i := 0; i < len(list); i++ {
+		switch c := list[i]; {
+		case c == '"' && depth > 0:
+			i = skipQuoted(list, i) - 1
+		case c == '[':
+			depth++
+			skipRest = true
+		case c == ']':
+			if depth > 0 {
+				depth--
+			}
+		case c == ',' && depth == 0:
+			flush()
+		case depth == 0 && !skipRest:
+			cur.WriteByte(c)
+		}
+	}
+	flush()
+	return out
+}
+
+func keepSelected(m map[string]any, sel *selNode) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		child, ok := sel.children[strings.ToLower(k)]
+		if !ok {
+			continue
+		}
+		if child.children == nil {
+			out[k] = v
+			continue
+		}
+		if pv := projectValue(v, child, keepSelected); pv != nil {
+			out[k] = pv
+		}
+	}
+	return out
+}
+
+func dropSelected(m map[string]any, sel *selNode) map[string]any {
+	out := map[string]any{}
+	for k, v := range m {
+		child, ok := sel.children[strings.ToLower(k)]
+		switch {
+		case !ok:
+			out[k] = v
+		case child.children == nil:
+			// excluded
+		default:
+			if pv := projectValue(v, child, dropSelected); pv != nil {
+				out[k] = pv
+			}
+		}
+	}
+	return out
+}
+
+// projectValue applies f to a complex value or to each entry of a
+// multi-valued one; empty results are dropped. Other values pass unchanged.
+func projectValue(v any, sel *selNode, f func(map[string]any, *selNode) map[string]any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if m := f(t, sel); len(m) > 0 {
+			return m
+		}
+		return nil
+	case []any:
+		var list []any
+		for _, e := range t {
+			if m, ok := e.(map[string]any); ok {
+				if pm := f(m, sel); len(pm) > 0 {
+					list = append(list, pm)
+				}
+			} else {
+				list = append(list, e)
+			}
+		}
+		if len(list) == 0 {
+			return nil
+		}
+		return list
+	}
+	return v
+}
