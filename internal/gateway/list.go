@@ -1,0 +1,203 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/scim"
+)
+
+// Listing order. Every list search sorts by email ascending: the Genesys
+// email is unique (across active, inactive and even deleted users), so it is
+// a total order with no ties and the same user always sits at the same
+// position whatever pageSize the window planner picks; Okta requires that
+// stability across startIndex/count. A name sort has ties (unstable across
+// pages), the id sort is arbitrary to people, and creation time is not a
+// documented search sort field. The same sort is what Genesys's own Terraform
+// provider uses for its email searches.
+const (
+	listSortBy    = fieldEmail
+	listSortOrder = "ASC"
+)
+
+// postFilterPageSize is the page read for a post-filtered search: it holds an
+// EXACT email conjunct, so it has at most one hit (emails are unique).
+const postFilterPageSize = 25
+
+// ListUsers implements GET /Users (SPEC section 4, List): the filter becomes
+// structured search criteria (or a direct read for id / externalId), the
+// window becomes at most two search pages, deleted users never appear.
+func (g *Gateway) ListUsers(ctx context.Context, q *scim.ListQuery) (*scim.ListResult, error) {
+	res, err := g.list(ctx, q)
+	if err != nil {
+		err = upstreamError(err)
+		g.record(ctx, audit.Event{Name: audit.UserListError, Outcome: audit.Failed,
+			Status: statusOf(err), Error: err.Error()})
+		return nil, err
+	}
+	g.record(ctx, audit.Event{Name: audit.UserListQuery, Outcome: audit.Success, Status: http.StatusOK})
+	return res, nil
+}
+
+func (g *Gateway) list(ctx context.Context, q *scim.ListQuery) (*scim.ListResult, error) {
+	plan, err := planQuery(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case plan.none:
+		return &scim.ListResult{}, nil
+	case plan.lookup != nil:
+		u, err := g.lookup(ctx, plan.lookup)
+		if err != nil || u == nil || !matches(plan.filter, u) {
+			return &scim.ListResult{}, err
+		}
+		return windowOf([]*scim.User{u}, q), nil
+	case plan.postFilter:
+		return g.postFilteredSearch(ctx, plan, q)
+	}
+	return g.searchWindow(ctx, plan.criteria, q)
+}
+
+// windowOf is the SCIM window of a result set held in memory.
+func windowOf(all []*scim.User, q *scim.ListQuery) *scim.ListResult {
+	count := min(max(q.Count, 0), maxSearchPageSize)
+	return &scim.ListResult{Total: len(all), Users: cut(all, max(q.StartIndex, 1)-1, count)}
+}
+
+// searchWindow answers a window of a search with at most two search calls
+// (planWindow), skipping the second page when the first shows it would be
+// empty.
+func (g *Gateway) searchWindow(ctx context.Context, criteria []genesys.SearchCriteria, q *scim.ListQuery) (*scim.ListResult, error) {
+	w := planWindow(q.StartIndex, q.Count)
+	if w.count > 0 && w.offset() >= deepPagingLimit {
+		// Check the total before asking for a page that deep.
+		r, err := g.search(ctx, criteria, 1, 1)
+		if err != nil {
+			return nil, err
+		}
+		if w.offset() >= r.Total {
+			return &scim.ListResult{Total: r.Total}, nil
+		}
+	}
+	first, err := g.search(ctx, criteria, w.pageSize, w.firstPage)
+	if err != nil {
+		return nil, err
+	}
+	total := first.Total
+	if w.count == 0 {
+		return &scim.ListResult{Total: total}, nil
+	}
+	results := first.Results
+	if w.pages == 2 && w.firstPage*w.pageSize < total {
+		second, err := g.search(ctx, criteria, w.pageSize, w.firstPage+1)
+		if err != nil {
+			return nil, err
+		}
+		// A page shorter than pageSize means the listing changed between
+		// the calls; pad so the second page's users keep their positions.
+		for len(results) < w.pageSize {
+			results = append(results, genesys.User{})
+		}
+		results = append(results, second.Results...)
+		total = second.Total
+	}
+	page := cut(results, w.skip, w.count)
+	users := make([]*scim.User, 0, len(page))
+	for i := range page {
+		if page[i].ID == "" {
+			continue
+		}
+		users = append(users, g.render(&page[i]))
+	}
+	return &scim.ListResult{Total: total, Users: users}, nil
+}
+
+// postFilteredSearch runs a search that holds an EXACT email conjunct (at
+// most one hit) and keeps the hits the whole filter matches in memory.
+func (g *Gateway) postFilteredSearch(ctx context.Context, plan *queryPlan, q *scim.ListQuery) (*scim.ListResult, error) {
+	r, err := g.search(ctx, plan.criteria, postFilterPageSize, 1)
+	if err != nil {
+		return nil, err
+	}
+	var kept []*scim.User
+	for i := range r.Results {
+		if u := g.render(&r.Results[i]); matches(plan.filter, u) {
+			kept = append(kept, u)
+		}
+	}
+	return windowOf(kept, q), nil
+}
+
+// search runs one page of a list search in the stable order.
+func (g *Gateway) search(ctx context.Context, criteria []genesys.SearchCriteria, pageSize, pageNumber int) (*genesys.SearchResponse, error) {
+	return g.cfg.Client.SearchUsers(ctx, genesys.SearchRequest{
+		PageSize:   pageSize,
+		PageNumber: pageNumber,
+		SortBy:     listSortBy,
+		SortOrder:  listSortOrder,
+		Query:      criteria,
+	})
+}
+
+// render is userToSCIM with the external id remembered in Shared: a list
+// makes no extra call per user, so an external id not yet known to this
+// process is omitted (a read or an externalId filter fetches it).
+func (g *Gateway) render(u *genesys.User) *scim.User {
+	ext, _ := g.shared.knownExternalID(u.ID)
+	return userToSCIM(u, ext)
+}
+
+// lookup answers an `id eq` or `externalId eq` term by a direct read; nil
+// when no active or inactive user matches.
+func (g *Gateway) lookup(ctx context.Context, c *scim.Compare) (*scim.User, error) {
+	key, _ := stringValue(c)
+	var (
+		u   *genesys.User
+		err error
+	)
+	if c.Attr == scim.AttrID {
+		u, err = g.cfg.Client.GetUser(ctx, key, "")
+	} else {
+		u, err = g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)
+	}
+	switch {
+	case isAbsent(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case u.State == genesys.StateDeleted:
+		return nil, nil
+	}
+	if c.Attr == scim.AttrExternalID {
+		g.shared.rememberExternalID(u.ID, key)
+		return userToSCIM(u, key), nil
+	}
+	ext, err := g.externalIDFor(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return userToSCIM(u, ext), nil
+}
+
+// isAbsent reports an answer meaning "no such user": not found, or 400 for an
+// id Genesys cannot even parse (no user can have it).
+func isAbsent(err error) bool {
+	if genesys.IsNotFound(err) {
+		return true
+	}
+	ae, ok := genesys.AsAPIError(err)
+	return ok && ae.Status == http.StatusBadRequest && !genesys.IsConflict(err) && !genesys.IsVersionMismatch(err)
+}
+
+// statusOf is the HTTP status an error from this package answers.
+func statusOf(err error) int {
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return se.Status
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,132 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/outbox"
+	"github.com/caddyscim/caddyscim/internal/scim"
+)
+
+func TestRetryable(t *testing.T) {
+	api := func(status int, code string) error { return &genesys.APIError{Status: status, Code: code} }
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&genesys.RetryAfterError{Wait: time.Second}, true},
+		{&genesys.UnavailableError{Err: errors.New("x")}, true},
+		{&genesys.CredentialsError{Status: 401}, true},
+		{fmt.Errorf("%w: x", genesys.ErrOutcomeUnknown), true},
+		{context.Canceled, true},
+		{api(500, "internal"), true},
+		{api(429, "too.many"), true},
+		{api(403, "missing.permissions"), true},
+		{api(409, "version.mismatch"), true},
+		{api(400, "bad.request"), false},
+		{api(404, "not.found"), false},
+		{api(400, "general.conflict"), false},
+	}
+	for _, tt := range tests {
+		if got := retryable(tt.err); got != tt.want {
+			t.Errorf("retryable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+// A step Genesys refuses as invalid (here an external id another user holds)
+// is audited and not retried; the create still answers 201, without
+// claiming the external id.
+func TestCreatePermanentStepFailureIsAuditedNotQueued(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	if _, err := env.emu.SeedUser(emulator.UserSeed{Name: "Holder", Email: "holder@example.com",
+		ExternalIDs: []emulator.ExternalID{{Authority: "scim", Key: "taken"}}}); err != nil {
+		t.Fatal(err)
+	}
+	out, created := env.create(&scim.User{UserName: "jack@example.com", ExternalID: "taken"})
+	if !created || out.ExternalID != "" {
+		t.Fatalf("created=%v externalId=%q, want 201 without the refused external id", created, out.ExternalID)
+	}
+	if d, _ := env.gw.OutboxStats(); d != 0 {
+		t.Errorf("outbox depth %d, want 0", d)
+	}
+	evs := env.events(audit.RoutingError)
+	if len(evs) != 1 || !strings.Contains(eventField(evs[0], "error"), "not retried") {
+		t.Fatalf("SCIM_ROUTING_ERROR entries = %v", evs)
+	}
+}
+
+// A manager id naming nobody is a 400 before anything is written.
+func TestCreateUnknownManagerCreatesNothing(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	_, _, err := env.gw.CreateUser(env.ctx(), &scim.User{UserName: "jill@example.com", ManagerID: "no-such-manager"})
+	wantBadValue(t, err)
+	if env.calls(epCreate) != 0 {
+		t.Error("a create was sent")
+	}
+}
+
+// A later write supersedes queued work: cancelPending empties the user's
+// entries.
+func TestCancelPending(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	env.emu.FailNext(epSkills, 1000, http.StatusServiceUnavailable) // down until cleared
+	env.emu.FailNext(epLanguages, 1000, http.StatusServiceUnavailable)
+	out, _ := env.create(&scim.User{UserName: "kim@example.com", Groups: []scim.GroupRef{{Display: "Support Agents"}}})
+	if d, _ := env.gw.OutboxStats(); d != 2 {
+		t.Fatalf("outbox depth %d, want 2", d)
+	}
+	env.gw.cancelPending(env.ctx(), out.ID)
+	if d, _ := env.gw.OutboxStats(); d != 0 {
+		t.Errorf("outbox depth %d after cancelPending, want 0", d)
+	}
+}
+
+// Replays from the outbox: a refused one is dropped with SCIM_ROUTING_ERROR
+// (never reported assigned); one past outbox_max_age is given up with
+// SCIM_ROUTING_ERROR.
+func TestOutboxEntryOutcomes(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	// The user does not exist: Genesys answers 404, replaying cannot help.
+	billing, _ := env.emu.SkillID("Billing")
+	if err := env.gw.enqueue(env.ctx(), step{Kind: stepSkills, UserID: "no-such-user", Email: "ghost@example.com",
+		Items: []genesys.Proficiency{{ID: billing, Proficiency: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	env.gw.outbox.RunNow()
+	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
+	env.eventually(func() bool { return len(env.events(audit.RoutingError)) == 1 })
+	if ev := env.events(audit.RoutingError)[0]; eventField(ev, "genesys_id") != "no-such-user" ||
+		eventField(ev, "email") != "ghost@example.com" || eventField(ev, "operation") != outboxOperation {
+		t.Errorf("entry = %v", ev.ContextMap())
+	}
+	if n := len(env.events(audit.RoutingAssigned)); n != 0 {
+		t.Errorf("%d SCIM_ROUTING_ASSIGNED entries for a dropped step", n)
+	}
+
+	env.gw.entryGivenUp(outboxEntry(t, step{Kind: stepQueue, UserID: "u-9", Email: "late@example.com", QueueID: "q-1"}),
+		&genesys.UnavailableError{Endpoint: "POST /api/v2/routing/queues/{id}/members", Err: errors.New("503")})
+	evs := env.events(audit.RoutingError)
+	if len(evs) != 2 || !strings.Contains(eventField(evs[1], "error"), "gave up") || eventField(evs[1], "genesys_id") != "u-9" {
+		t.Errorf("give-up entry = %v", evs)
+	}
+}
+
+// outboxEntry is the entry enqueue would store for s.
+func outboxEntry(t *testing.T, s step) outbox.Entry {
+	t.Helper()
+	payload, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outbox.Entry{ID: "e-1", Key: s.UserID, Kind: s.Kind, Payload: payload, Created: time.Now()}
+}

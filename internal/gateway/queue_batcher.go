@@ -1,0 +1,95 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Queue-member batching: Genesys adds up to 100 members per call
+// (genesys-api.md section 4), so concurrent creates that join the same queue
+// share one call instead of one each (fewer upstream calls in bulk loads).
+const (
+	queueBatchMax    = 100
+	queueBatchWindow = 25 * time.Millisecond
+)
+
+// addMembersFunc adds users to a queue (genesys.Client.AddQueueMembers).
+type addMembersFunc func(ctx context.Context, queueID string, userIDs []string) error
+
+// queueBatcher coalesces queue-member adds per queue. The first add to a
+// queue opens a batch and leads it: it waits for the window (or until the
+// batch is full), then makes the one call; every add in the batch learns
+// that call's result. No background goroutine is needed.
+type queueBatcher struct {
+	add    addMembersFunc
+	max    int
+	window time.Duration
+
+	mu   sync.Mutex
+	open map[string]*queueBatch // by queue id
+}
+
+type queueBatch struct {
+	users []string
+	seen  map[string]bool
+	full  chan struct{} // closed when the batch reaches max
+	done  chan struct{} // closed after the call; err is then set
+	err   error
+}
+
+func newQueueBatcher(add addMembersFunc, max int, window time.Duration) *queueBatcher {
+	return &queueBatcher{add: add, max: max, window: window, open: map[string]*queueBatch{}}
+}
+
+// Add makes userID a member of queueID, sharing the upstream call with
+// concurrent adds to the same queue. It returns the call's result, or ctx's
+// error if ctx ends first (the add still happens).
+func (b *queueBatcher) Add(ctx context.Context, queueID, userID string) error {
+	b.mu.Lock()
+	batch, leader := b.open[queueID], false
+	if batch == nil {
+		batch = &queueBatch{seen: map[string]bool{}, full: make(chan struct{}), done: make(chan struct{})}
+		b.open[queueID] = batch
+		leader = true
+	}
+	if !batch.seen[userID] {
+		batch.seen[userID] = true
+		batch.users = append(batch.users, userID)
+		if len(batch.users) >= b.max {
+			delete(b.open, queueID)
+			close(batch.full)
+		}
+	}
+	b.mu.Unlock()
+
+	if leader {
+		b.lead(ctx, queueID, batch)
+	}
+	select {
+	case <-batch.done:
+		return batch.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// lead waits for the batch to fill or the window to pass, seals it and makes
+// the call. The call does not depend on the leader's caller staying: other
+// creates wait for it (the client's per-call timeout bounds it).
+func (b *queueBatcher) lead(ctx context.Context, queueID string, batch *queueBatch) {
+	t := time.NewTimer(b.window)
+	select {
+	case <-t.C:
+	case <-batch.full:
+		t.Stop()
+	}
+	b.mu.Lock()
+	if b.open[queueID] == batch {
+		delete(b.open, queueID)
+	}
+	users := batch.users // sealed: no more appends
+	b.mu.Unlock()
+	batch.err = b.add(context.WithoutCancel(ctx), queueID, users)
+	close(batch.done)
+}

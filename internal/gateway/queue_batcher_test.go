@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+// recordingAdd is an addMembersFunc that records its calls.
+type recordingAdd struct {
+	mu    sync.Mutex
+	calls map[string][][]string
+	err   error
+}
+
+func (r *recordingAdd) add(_ context.Context, queueID string, users []string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls == nil {
+		r.calls = map[string][][]string{}
+	}
+	r.calls[queueID] = append(r.calls[queueID], append([]string(nil), users...))
+	return r.err
+}
+
+func addConcurrently(b *queueBatcher, queue string, n int) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = b.Add(context.Background(), queue, fmt.Sprintf("u%03d", i))
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+func TestQueueBatcherFlushesWhenFull(t *testing.T) {
+	rec := &recordingAdd{}
+	// A window far longer than the test: only filling the batch flushes it.
+	b := newQueueBatcher(rec.add, 10, time.Hour)
+	done := make(chan []error)
+	go func() { done <- addConcurrently(b, "q1", 10) }()
+	select {
+	case errs := <-done:
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a full batch was not flushed")
+	}
+	calls := rec.calls["q1"]
+	if len(calls) != 1 || len(calls[0]) != 10 {
+		t.Fatalf("calls = %v, want one call with 10 members", calls)
+	}
+	got := append([]string(nil), calls[0]...)
+	sort.Strings(got)
+	for i, u := range got {
+		if u != fmt.Sprintf("u%03d", i) {
+			t.Fatalf("members %v, want u000..u009", got)
+		}
+	}
+}
+
+func TestQueueBatcherWindowAndQueuesApart(t *testing.T) {
+	rec := &recordingAdd{}
+	b := newQueueBatcher(rec.add, 100, 20*time.Millisecond)
+	var wg sync.WaitGroup
+	for _, q := range []string{"q1", "q2"} {
+		wg.Add(1)
+		go func() { defer wg.Done(); addConcurrently(b, q, 30) }()
+	}
+	wg.Wait()
+	for _, q := range []string{"q1", "q2"} {
+		n := 0
+		for _, c := range rec.calls[q] {
+			n += len(c)
+		}
+		if n != 30 {
+			t.Errorf("%s: %d members added, want 30", q, n)
+		}
+		if len(rec.calls[q]) >= 30 {
+			t.Errorf("%s: %d calls for 30 concurrent adds, want them coalesced", q, len(rec.calls[q]))
+		}
+	}
+}
+
+func TestQueueBatcherEachWaiterLearnsTheResult(t *testing.T) {
+	boom := errors.New("boom")
+	rec := &recordingAdd{err: boom}
+	b := newQueueBatcher(rec.add, 5, time.Hour)
+	for i, err := range addConcurrently(b, "q", 5) {
+		if !errors.Is(err, boom) {
+			t.Errorf("add %d: err = %v, want the call's error", i, err)
+		}
+	}
+}

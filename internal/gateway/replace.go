@@ -1,0 +1,303 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/scim"
+)
+
+// ReplaceUser implements PUT /Users/{id}: a full replace of the mapped
+// attributes. Omitted mapped attributes are cleared (title, department,
+// manager, phones, the work email, the external id). `id`, `meta` and
+// `groups` are not stored: id and meta are readOnly and ignored; groups give
+// routing, applied idempotently (SPEC section 4: "on every
+// create/replace/activate"), so a PUT that reactivates a user with groups
+// routes it as a create would. An omitted `active` leaves the state alone
+// (a client that drops the attribute must not deactivate people). The
+// divisionId and password are create-only and ignored here.
+func (g *Gateway) ReplaceUser(ctx context.Context, id string, u *scim.User, pre scim.Precondition) (*scim.User, error) {
+	return g.writeUser(ctx, id, pre, func(*genesys.User, string) (*profile, error) {
+		if strings.TrimSpace(u.UserName) == "" {
+			return nil, scim.BadValue("userName is required")
+		}
+		return profileFromSCIM(u)
+	})
+}
+
+// buildFunc computes what a user should hold from its current Genesys state
+// and external id. It only validates: it must not write.
+type buildFunc func(cur *genesys.User, externalID string) (*profile, error)
+
+// writeUser is the update path shared by PUT and PATCH. Everything is
+// validated before the first upstream write: the profile, the routing names,
+// and that a new external id is free. Then, per SPEC section 5: PATCH the
+// changed fields with the current version, then the state on its own (a
+// second PATCH), then the external id, then routing. On a stale version it
+// re-reads and rebuilds (a PATCH is re-applied to the new current state),
+// a few times; with If-Match set a changed version is 412 instead. Every
+// step compares against the current state, so when a later write fails the
+// caller gets an error and the identical retry converges.
+func (g *Gateway) writeUser(ctx context.Context, id string, pre scim.Precondition, build buildFunc) (*scim.User, error) {
+	w, err := g.write(ctx, id, pre, build)
+	if err != nil {
+		err = upstreamUserError(err, id)
+		ev := audit.Event{Name: audit.UserUpdated, Outcome: audit.Failed, Status: statusOf(err),
+			GenesysID: id, Error: err.Error()}
+		if w != nil {
+			ev.Email = w.prof.Email
+		}
+		g.record(ctx, ev)
+		return nil, err
+	}
+	event := audit.UserUpdated
+	if w.before == genesys.StateActive && w.user.State == genesys.StateInactive {
+		event = audit.UserDeactivated
+	}
+	g.record(ctx, audit.Event{Name: event, Outcome: audit.Success, Status: http.StatusOK,
+		GenesysID: id, Email: w.user.Email})
+	return userToSCIM(w.user, w.prof.ExternalID), nil
+}
+
+// written is the outcome of write: the user as Genesys now holds it, its
+// state before, and the profile applied.
+type written struct {
+	user   *genesys.User
+	before string
+	prof   *profile
+}
+
+func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, build buildFunc) (*written, error) {
+	var (
+		plan    *routingPlan
+		checked string // the new external id already checked free
+		w       *written
+	)
+	for attempt := 0; ; attempt++ {
+		cur, err := g.readUser(ctx, id)
+		if err != nil {
+			return w, err
+		}
+		if !pre.Allows(versionString(cur.Version)) {
+			return w, preconditionFailed(id)
+		}
+		ext, err := g.externalIDFor(ctx, cur.ID)
+		if err != nil {
+			return w, err
+		}
+		prof, err := build(cur, ext)
+		if err != nil {
+			return w, err
+		}
+		w = &written{user: cur, before: cur.State, prof: prof}
+		if plan == nil {
+			if plan, err = g.resolveRouting(ctx, prof.Groups, prof.Skills, prof.Languages); err != nil {
+				return w, err
+			}
+		}
+		if prof.ExternalID != ext && prof.ExternalID != "" && prof.ExternalID != checked {
+			if err := g.externalIDFree(ctx, id, prof.ExternalID); err != nil {
+				return w, err
+			}
+			checked = prof.ExternalID
+		}
+
+		// First write: the fields. Second: the state, on its own.
+		if upd, ok := fieldChanges(cur, prof); ok {
+			if retry, err := g.patch(ctx, w, upd, pre, attempt); retry {
+				continue
+			} else if err != nil {
+				return w, err
+			}
+		}
+		if state := wantState(prof, w.user.State); state != "" {
+			if retry, err := g.patch(ctx, w, genesys.UpdateUser{State: state}, pre, attempt); retry {
+				continue
+			} else if err != nil {
+				return w, err
+			}
+		}
+		if err := g.replaceExternalID(ctx, id, ext, prof.ExternalID); err != nil {
+			return w, err
+		}
+		if !plan.empty() {
+			// Superseding pending work: the outbox can hold a create's
+			// unfinished steps for this user (external id, manager, skills,
+			// languages, queues), and cancelPending drops all of them at
+			// once. This write has just set the external id and manager to
+			// the caller's current word, so those steps are stale; but
+			// routing only ever adds, and a write without groups says
+			// nothing about routing, so the create's routing must still
+			// complete (a deactivated user keeps its routing too). Only a
+			// write that restates routing itself, with the caller's current
+			// groups, supersedes it: cancel, then apply the new plan.
+			g.cancelPending(ctx, id)
+			if err := g.applyRouting(ctx, id, plan); err != nil {
+				return w, err
+			}
+		}
+		return w, nil
+	}
+}
+
+// patch applies upd at w.user's version and keeps the answer in w.user. A
+// version mismatch asks the caller to re-read and rebuild (retry), a few
+// times, or is 412 when the caller pinned a version with If-Match.
+func (g *Gateway) patch(ctx context.Context, w *written, upd genesys.UpdateUser, pre scim.Precondition, attempt int) (retry bool, _ error) {
+	upd.Version = w.user.Version
+	u, err := g.cfg.Client.PatchUser(ctx, w.user.ID, upd)
+	switch {
+	case err == nil:
+		w.user = u
+		return false, nil
+	case !genesys.IsVersionMismatch(err):
+		return false, err
+	case len(pre.IfMatch) > 0 && !pre.Any:
+		return false, preconditionFailed(w.user.ID)
+	case attempt >= maxVersionRetries:
+		return false, err
+	}
+	return true, nil
+}
+
+// preconditionFailed is the 412 for a stale If-Match (RFC 7644 section 3.14).
+func preconditionFailed(id string) *scim.Error {
+	return scim.Errorf(http.StatusPreconditionFailed, "",
+		"User %q has changed: its version no longer matches If-Match", id)
+}
+
+func versionString(v genesys.Version) string { return strconv.Itoa(int(v)) }
+
+// wantState is the state prof asks for when it differs from current; "" for
+// no change (active not stated, or already so).
+func wantState(prof *profile, current string) string {
+	if prof.Active == nil {
+		return ""
+	}
+	want := genesys.StateInactive
+	if *prof.Active {
+		want = genesys.StateActive
+	}
+	if want == current {
+		return ""
+	}
+	return want
+}
+
+// fieldChanges is the PATCH body (without version) that brings cur's mapped
+// fields to prof; ok is false when nothing differs. Addresses this product
+// does not map (SMS, PHONE WORK2...) are kept.
+func fieldChanges(cur *genesys.User, prof *profile) (upd genesys.UpdateUser, ok bool) {
+	set := func(dst **string, want, have string) {
+		if want != have {
+			v := want
+			*dst, ok = &v, true
+		}
+	}
+	set(&upd.Name, prof.Name, cur.Name)
+	if !strings.EqualFold(prof.Email, cur.Email) {
+		set(&upd.Email, prof.Email, cur.Email)
+	}
+	set(&upd.Title, prof.Title, cur.Title)
+	set(&upd.Department, prof.Department, cur.Department)
+	manager := ""
+	if cur.Manager != nil {
+		manager = cur.Manager.ID
+	}
+	set(&upd.Manager, prof.ManagerID, manager)
+
+	var kept, managed []genesys.Contact
+	for _, c := range cur.Addresses {
+		if isMapped(c) {
+			managed = append(managed, c)
+		} else {
+			kept = append(kept, c)
+		}
+	}
+	want := prof.addresses()
+	if !sameContacts(managed, want) {
+		all := append(kept, want...)
+		upd.Addresses, ok = &all, true
+	}
+	return upd, ok
+}
+
+// isMapped reports whether a Genesys address is one this product maps: the
+// work email and the work, mobile and home phones.
+func isMapped(c genesys.Contact) bool {
+	switch c.MediaType {
+	case genesys.MediaEmail:
+		return c.Type == genesys.ContactWork
+	case genesys.MediaPhone:
+		return scimPhoneType(c.Type) != ""
+	}
+	return false
+}
+
+// sameContacts compares address lists by (mediaType, type, address),
+// ignoring order and what Genesys adds (display).
+func sameContacts(a, b []genesys.Contact) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	key := func(c genesys.Contact) string {
+		return c.MediaType + "\x00" + c.Type + "\x00" + strings.ToLower(c.Address) + "\x00" + c.Extension
+	}
+	ka := make([]string, len(a))
+	kb := make([]string, len(b))
+	for i := range a {
+		ka[i], kb[i] = key(a[i]), key(b[i])
+	}
+	slices.Sort(ka)
+	slices.Sort(kb)
+	return slices.Equal(ka, kb)
+}
+
+// externalIDFree checks, before any write, that no other user holds key
+// under the configured authority: a taken external id is 409 uniqueness.
+func (g *Gateway) externalIDFree(ctx context.Context, id, key string) error {
+	holder, err := g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)
+	switch {
+	case isAbsent(err):
+		return nil
+	case err != nil:
+		return err
+	case holder.ID != id && holder.State != genesys.StateDeleted:
+		return externalIDTaken()
+	}
+	return nil
+}
+
+func externalIDTaken() *scim.Error {
+	return scim.Errorf(http.StatusConflict, scim.Uniqueness, "externalId is already held by another user")
+}
+
+// replaceExternalID moves the user's external id from old to key: the old
+// mapping is removed (a mapping already gone is fine), the new one set, and
+// Shared told.
+func (g *Gateway) replaceExternalID(ctx context.Context, id, old, key string) error {
+	if old == key {
+		return nil
+	}
+	g.shared.forgetExternalID(id)
+	if old != "" {
+		if err := g.cfg.Client.DeleteExternalID(ctx, id, g.cfg.ExternalIDAuthority, old); err != nil && !genesys.IsNotFound(err) {
+			return err
+		}
+	}
+	if key != "" {
+		if err := g.cfg.Client.SetExternalID(ctx, id, g.cfg.ExternalIDAuthority, key); err != nil {
+			if genesys.IsConflict(err) { // taken since externalIDFree looked
+				return externalIDTaken()
+			}
+			return err
+		}
+	}
+	g.shared.rememberExternalID(id, key)
+	return nil
+}

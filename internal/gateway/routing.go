@@ -1,0 +1,249 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/scim"
+)
+
+// Kinds of routing names, as they appear in messages and cache keys.
+const (
+	kindSkill    = "skill"
+	kindLanguage = "language"
+	kindQueue    = "queue"
+)
+
+// resolveParallelism bounds the name lookups in flight for one request (the
+// client paces them further).
+const resolveParallelism = 4
+
+// routingPlan is what a user's groups and purecloud extension give it in
+// Genesys ids: skills and languages with the highest proficiency asked for
+// each, and queues. It is computed before any write, so an unknown name
+// fails a request that has changed nothing.
+type routingPlan struct {
+	Skills    []genesys.Proficiency
+	Languages []genesys.Proficiency
+	Queues    []string // queue ids
+}
+
+// empty reports whether the plan assigns nothing.
+func (p *routingPlan) empty() bool {
+	return p == nil || len(p.Skills)+len(p.Languages)+len(p.Queues) == 0
+}
+
+// steps are the plan's writes for userID: skills and languages in bulk (the
+// client sends 50 a call), one queue add per queue (batched across users).
+func (p *routingPlan) steps(userID, email string) []step {
+	if p.empty() {
+		return nil
+	}
+	var out []step
+	if len(p.Skills) > 0 {
+		out = append(out, step{Kind: stepSkills, UserID: userID, Email: email, Items: p.Skills})
+	}
+	if len(p.Languages) > 0 {
+		out = append(out, step{Kind: stepLanguages, UserID: userID, Email: email, Items: p.Languages})
+	}
+	for _, q := range p.Queues {
+		out = append(out, step{Kind: stepQueue, UserID: userID, Email: email, QueueID: q})
+	}
+	return out
+}
+
+// wanted collects names before resolution: proficiency per name (highest
+// wins), in first-seen order so plans and upstream bodies are deterministic.
+type wanted struct {
+	order []string
+	prof  map[string]float64
+}
+
+func (w *wanted) add(name string, p float64) {
+	if w.prof == nil {
+		w.prof = map[string]float64{}
+	}
+	cur, seen := w.prof[name]
+	if !seen {
+		w.order = append(w.order, name)
+	}
+	if !seen || p > cur {
+		w.prof[name] = p
+	}
+}
+
+// resolveRouting computes the routing plan of a user from its SCIM groups
+// (each matching `group` block, by display or value, case-insensitively) and
+// its purecloud extension skills and languages (proficiency 3 when not
+// sent). Names resolve to ids through the Shared cache. An unknown name is a
+// configuration error: a SCIM 500 naming it. Lookup failures are upstream
+// errors. Callers audit SCIM_ROUTING_ERROR on error; resolveRouting writes
+// nothing upstream.
+func (g *Gateway) resolveRouting(ctx context.Context, groups []scim.GroupRef, skills, langs []scim.NamedProficiency) (*routingPlan, error) {
+	var ws, wl wanted
+	var queues []string
+	seenQueue := map[string]bool{}
+	for _, gr := range g.matchGroups(groups) {
+		for _, a := range gr.Skills {
+			ws.add(a.Name, a.Proficiency)
+		}
+		for _, a := range gr.Languages {
+			wl.add(a.Name, a.Proficiency)
+		}
+		for _, q := range gr.Queues {
+			if !seenQueue[q] {
+				seenQueue[q] = true
+				queues = append(queues, q)
+			}
+		}
+	}
+	for _, np := range skills {
+		ws.add(strings.TrimSpace(np.Name), proficiencyOf(np))
+	}
+	for _, np := range langs {
+		wl.add(strings.TrimSpace(np.Name), proficiencyOf(np))
+	}
+
+	plan := &routingPlan{
+		Skills:    make([]genesys.Proficiency, len(ws.order)),
+		Languages: make([]genesys.Proficiency, len(wl.order)),
+		Queues:    make([]string, len(queues)),
+	}
+	type job struct {
+		kind, name string
+		into       *string
+	}
+	var jobs []job
+	for i, n := range ws.order {
+		plan.Skills[i].Proficiency = ws.prof[n]
+		jobs = append(jobs, job{kindSkill, n, &plan.Skills[i].ID})
+	}
+	for i, n := range wl.order {
+		plan.Languages[i].Proficiency = wl.prof[n]
+		jobs = append(jobs, job{kindLanguage, n, &plan.Languages[i].ID})
+	}
+	for i, n := range queues {
+		jobs = append(jobs, job{kindQueue, n, &plan.Queues[i]})
+	}
+	if len(jobs) == 0 {
+		return &routingPlan{}, nil
+	}
+
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(resolveParallelism)
+	for _, j := range jobs {
+		eg.Go(func() error {
+			id, err := g.resolveName(ectx, j.kind, j.name)
+			*j.into = id
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, upstreamError(err)
+	}
+	var unknown []string
+	for _, j := range jobs {
+		if *j.into == "" {
+			unknown = append(unknown, fmt.Sprintf("%s %q", j.kind, j.name))
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, scim.Errorf(http.StatusInternalServerError, "",
+			"gateway configuration error: routing %s not found in Genesys Cloud", strings.Join(unknown, ", "))
+	}
+	return plan, nil
+}
+
+// proficiencyOf is a named proficiency's value, the default when unsent.
+func proficiencyOf(np scim.NamedProficiency) float64 {
+	if np.Proficiency == nil {
+		return defaultProficiency
+	}
+	return *np.Proficiency
+}
+
+// matchGroups returns the configured group blocks that the SCIM groups name
+// (display or value, case-insensitively), each once, in request order.
+func (g *Gateway) matchGroups(refs []scim.GroupRef) []*GroupRouting {
+	if len(g.groups) == 0 {
+		return nil
+	}
+	var out []*GroupRouting
+	seen := map[*GroupRouting]bool{}
+	for _, r := range refs {
+		for _, n := range []string{r.Display, r.Value} {
+			gr := g.groups[strings.ToLower(strings.TrimSpace(n))]
+			if gr != nil && !seen[gr] {
+				seen[gr] = true
+				out = append(out, gr)
+			}
+		}
+	}
+	return out
+}
+
+// resolveName returns the id of the skill, language or queue named name,
+// "" when Genesys has none. Results are cached in Shared (hits for
+// routingHitTTL, misses for routingMissTTL) and concurrent lookups of one
+// name share a call.
+func (g *Gateway) resolveName(ctx context.Context, kind, name string) (string, error) {
+	key := kind + "\x00" + name
+	v, hit := g.shared.routing.Get(key)
+	if f := g.cfg.OnNameLookup; f != nil {
+		f(kind, hit)
+	}
+	if hit {
+		return v.(string), nil
+	}
+	ch := g.shared.lookups.DoChan(key, func() (any, error) {
+		// The lookup serves every waiter: it must not end with the first
+		// caller's context (the client's per-call timeout bounds it).
+		lctx := context.WithoutCancel(ctx)
+		var ent *genesys.NamedEntity
+		var err error
+		switch kind {
+		case kindSkill:
+			ent, err = g.cfg.Client.FindSkill(lctx, name)
+		case kindLanguage:
+			ent, err = g.cfg.Client.FindLanguage(lctx, name)
+		default:
+			ent, err = g.cfg.Client.FindQueue(lctx, name)
+		}
+		if err != nil {
+			return "", err
+		}
+		if ent == nil || ent.ID == "" {
+			g.shared.routing.Set(key, "", routingMissTTL)
+			return "", nil
+		}
+		g.shared.routing.Set(key, ent.ID, routingHitTTL)
+		return ent.ID, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// applyRouting assigns plan to userID: skills and languages in bulk, queue
+// memberships through the batcher. Steps that still fail after the client's
+// retries are handed to the outbox and complete in the background; the
+// error is non-nil only when that hand-over failed (a 503 with Retry-After:
+// the identical request converges) and is a *scim.Error. Outcomes are
+// audited SCIM_ROUTING_ASSIGNED / SCIM_ROUTING_ERROR.
+func (g *Gateway) applyRouting(ctx context.Context, userID string, plan *routingPlan) error {
+	_, err := g.runSteps(ctx, userID, "", plan.steps(userID, ""))
+	return err
+}
