@@ -124,3 +124,13 @@ func appendListing(b []byte, base string, pageSize, pageNumber, total, pageCount
 	uri("lastUri", max(pageCount, 1))
 	return b
 }
+
+// paging reads pageSize (default 25, at most maxSize) and pageNumber
+// (default 1), the paging parameters every listing endpoint shares.
+func (c *call) paging(q url.Values, maxSize int) (size, number int, ok bool) {
+	if size, ok = c.intParam(q, "pageSize", 25, 1, maxSize); !ok {
+		return 0, 0, false
+	}
+	number, ok = c.intParam(q, "pageNumber", 1, 1, maxPageNumber)
+	return size, number, ok
+}

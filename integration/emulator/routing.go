@@ -121,11 +121,7 @@ func (e *Emulator) userRouting(c *call, k kind) {
 	if !ok {
 		return
 	}
-	size, ok := c.intParam(q, "pageSize", 25, 1, 100)
-	if !ok {
-		return
-	}
-	number, ok := c.intParam(q, "pageNumber", 1, 1, maxPageNumber)
+	size, number, ok := c.paging(q, 100)
 	if !ok {
 		return
 	}
@@ -211,11 +207,7 @@ func (e *Emulator) listCatalog(c *call, plural string, allowed []string, wildcar
 	if !ok {
 		return
 	}
-	size, ok := c.intParam(q, "pageSize", 25, 1, 100)
-	if !ok {
-		return
-	}
-	number, ok := c.intParam(q, "pageNumber", 1, 1, maxPageNumber)
+	size, number, ok := c.paging(q, 100)
 	if !ok {
 		return
 	}
@@ -385,11 +377,7 @@ func (e *Emulator) handleQueueMembersGet(c *call) {
 	if !ok {
 		return
 	}
-	size, ok := c.intParam(q, "pageSize", 25, 1, 100)
-	if !ok {
-		return
-	}
-	number, ok := c.intParam(q, "pageNumber", 1, 1, maxPageNumber)
+	size, number, ok := c.paging(q, 100)
 	if !ok {
 		return
 	}

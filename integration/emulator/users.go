@@ -169,11 +169,7 @@ func (e *Emulator) handleListUsers(c *call) {
 	if !ok {
 		return
 	}
-	pageSize, ok := c.intParam(q, "pageSize", 25, 1, 500)
-	if !ok {
-		return
-	}
-	pageNumber, ok := c.intParam(q, "pageNumber", 1, 1, maxPageNumber)
+	pageSize, pageNumber, ok := c.paging(q, 500)
 	if !ok {
 		return
 	}
