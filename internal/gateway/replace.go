@@ -106,6 +106,13 @@ func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, b
 			}
 			checked = prof.ExternalID
 		}
+		// A manager Genesys does not know would fail the field PATCH:
+		// refuse it before the first write (SPEC section 5).
+		if prof.ManagerID != "" && (cur.Manager == nil || cur.Manager.ID != prof.ManagerID) {
+			if err := g.checkManager(ctx, prof.ManagerID); err != nil {
+				return w, err
+			}
+		}
 
 		// First write: the fields. Second: the state, on its own.
 		if upd, ok := fieldChanges(cur, prof); ok {
