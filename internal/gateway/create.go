@@ -108,7 +108,11 @@ func (g *Gateway) create(ctx context.Context, p *profile) (*createResult, error)
 
 	plan, err := g.resolveRouting(ctx, p.Groups, p.Skills, p.Languages)
 	if err != nil {
-		g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed, Email: p.Email, Error: err.Error()})
+		// SCIM_ROUTING_ERROR is for routing that cannot be done (an unknown
+		// name); a lookup Genesys failed to answer is only a failed create.
+		if isConfigError(err) {
+			g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed, Email: p.Email, Error: err.Error()})
+		}
 		return nil, err
 	}
 

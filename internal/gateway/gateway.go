@@ -202,7 +202,7 @@ func New(cfg Config) (*Gateway, error) {
 		cfg.Shared = shared
 	}
 	g := &Gateway{cfg: cfg, shared: shared, log: cfg.Logger, groups: groups}
-	g.queues = newQueueBatcher(cfg.Client.AddQueueMembers, queueBatchMax, queueBatchWindow)
+	g.queues = newQueueBatcher(cfg.Client.AddQueueMembers, queueBatchMax, pacedWindow(cfg.Client.PacingBacklog))
 	if cfg.Storage != nil {
 		oc := outbox.Config{
 			Storage:    cfg.Storage,

@@ -9,9 +9,14 @@ import (
 // Queue-member batching: Genesys adds up to 100 members per call
 // (genesys-api.md section 4), so concurrent creates that join the same queue
 // share one call instead of one each (fewer upstream calls in bulk loads).
+// A batch stays open queueBatchWindow, or, while outbound pacing is
+// saturated, as long as its call would wait for its slot anyway (at most
+// queueBatchMaxWait): under a bulk load users reach their queue step a few
+// per second, far apart for a fixed 25 ms window.
 const (
-	queueBatchMax    = 100
-	queueBatchWindow = 25 * time.Millisecond
+	queueBatchMax     = 100
+	queueBatchWindow  = 25 * time.Millisecond
+	queueBatchMaxWait = 5 * time.Second
 )
 
 // addMembersFunc adds users to a queue (genesys.Client.AddQueueMembers).
@@ -24,7 +29,7 @@ type addMembersFunc func(ctx context.Context, queueID string, userIDs []string) 
 type queueBatcher struct {
 	add    addMembersFunc
 	max    int
-	window time.Duration
+	window func() time.Duration // how long a new batch stays open
 
 	mu   sync.Mutex
 	open map[string]*queueBatch // by queue id
@@ -38,7 +43,7 @@ type queueBatch struct {
 	err   error
 }
 
-func newQueueBatcher(add addMembersFunc, max int, window time.Duration) *queueBatcher {
+func newQueueBatcher(add addMembersFunc, max int, window func() time.Duration) *queueBatcher {
 	return &queueBatcher{add: add, max: max, window: window, open: map[string]*queueBatch{}}
 }
 
@@ -78,7 +83,7 @@ func (b *queueBatcher) Add(ctx context.Context, queueID, userID string) error {
 // the call. The call does not depend on the leader's caller staying: other
 // creates wait for it (the client's per-call timeout bounds it).
 func (b *queueBatcher) lead(ctx context.Context, queueID string, batch *queueBatch) {
-	t := time.NewTimer(b.window)
+	t := time.NewTimer(b.window())
 	select {
 	case <-t.C:
 	case <-batch.full:
@@ -92,4 +97,13 @@ func (b *queueBatcher) lead(ctx context.Context, queueID string, batch *queueBat
 	b.mu.Unlock()
 	batch.err = b.add(context.WithoutCancel(ctx), queueID, users)
 	close(batch.done)
+}
+
+// pacedWindow is the batch window for a client whose pacing backlog is
+// backlog(): the base window, plus the wait the call would have anyway,
+// capped.
+func pacedWindow(backlog func() time.Duration) func() time.Duration {
+	return func() time.Duration {
+		return min(queueBatchWindow+backlog(), queueBatchMaxWait)
+	}
 }

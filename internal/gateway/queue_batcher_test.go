@@ -44,7 +44,7 @@ func addConcurrently(b *queueBatcher, queue string, n int) []error {
 func TestQueueBatcherFlushesWhenFull(t *testing.T) {
 	rec := &recordingAdd{}
 	// A window far longer than the test: only filling the batch flushes it.
-	b := newQueueBatcher(rec.add, 10, time.Hour)
+	b := newQueueBatcher(rec.add, 10, fixed(time.Hour))
 	done := make(chan []error)
 	go func() { done <- addConcurrently(b, "q1", 10) }()
 	select {
@@ -72,7 +72,7 @@ func TestQueueBatcherFlushesWhenFull(t *testing.T) {
 
 func TestQueueBatcherWindowAndQueuesApart(t *testing.T) {
 	rec := &recordingAdd{}
-	b := newQueueBatcher(rec.add, 100, 20*time.Millisecond)
+	b := newQueueBatcher(rec.add, 100, fixed(20*time.Millisecond))
 	var wg sync.WaitGroup
 	for _, q := range []string{"q1", "q2"} {
 		wg.Add(1)
@@ -96,10 +96,24 @@ func TestQueueBatcherWindowAndQueuesApart(t *testing.T) {
 func TestQueueBatcherEachWaiterLearnsTheResult(t *testing.T) {
 	boom := errors.New("boom")
 	rec := &recordingAdd{err: boom}
-	b := newQueueBatcher(rec.add, 5, time.Hour)
+	b := newQueueBatcher(rec.add, 5, fixed(time.Hour))
 	for i, err := range addConcurrently(b, "q", 5) {
 		if !errors.Is(err, boom) {
 			t.Errorf("add %d: err = %v, want the call's error", i, err)
+		}
+	}
+}
+
+func fixed(d time.Duration) func() time.Duration { return func() time.Duration { return d } }
+
+func TestPacedWindow(t *testing.T) {
+	for _, tc := range []struct{ backlog, want time.Duration }{
+		{0, queueBatchWindow},
+		{time.Second, queueBatchWindow + time.Second},
+		{time.Hour, queueBatchMaxWait},
+	} {
+		if got := pacedWindow(func() time.Duration { return tc.backlog })(); got != tc.want {
+			t.Errorf("backlog %v: window %v, want %v", tc.backlog, got, tc.want)
 		}
 	}
 }

@@ -97,6 +97,10 @@ func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, b
 		w = &written{user: cur, before: cur.State, prof: prof}
 		if plan == nil {
 			if plan, err = g.resolveRouting(ctx, prof.Groups, prof.Skills, prof.Languages); err != nil {
+				if isConfigError(err) {
+					g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed,
+						GenesysID: id, Email: prof.Email, Error: err.Error()})
+				}
 				return w, err
 			}
 		}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -159,6 +160,14 @@ func (g *Gateway) resolveRouting(ctx context.Context, groups []scim.GroupRef, sk
 			"gateway configuration error: routing %s not found in Genesys Cloud", strings.Join(unknown, ", "))
 	}
 	return plan, nil
+}
+
+// isConfigError reports the error resolveRouting gives for names Genesys
+// does not know: a gateway configuration error (500), not an upstream
+// failure.
+func isConfigError(err error) bool {
+	var se *scim.Error
+	return errors.As(err, &se) && se.Status == http.StatusInternalServerError
 }
 
 // proficiencyOf is a named proficiency's value, the default when unsent.

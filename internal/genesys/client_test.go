@@ -1,11 +1,11 @@
 package genesys
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
 )
 
 func TestNewValidates(t *testing.T) {
@@ -56,20 +56,55 @@ func TestLimiterShape(t *testing.T) {
 	tests := []struct {
 		n      int
 		window time.Duration
-		limit  rate.Limit
+		limit  float64
 		burst  int
 	}{
-		{300, time.Minute, 5, 5},
-		{60, time.Minute, 1, 1},
-		{30, time.Minute, 0.5, 1},
-		{3600, time.Hour, 1, 1},
-		{1000, time.Second, 1000, 1000},
-		{10, 100 * time.Millisecond, 100, 100},
+		{300, time.Minute, 295.0 / 60, 5},
+		{1200, time.Minute, 1180.0 / 60, 20},
+		{60, time.Minute, 59.0 / 60, 1},
+		{30, time.Minute, 29.0 / 60, 1},
+		{3600, time.Hour, 3599.0 / 3600, 1},
+		{1000, time.Second, 900, 100},
+		{10, 100 * time.Millisecond, 90, 1},
 	}
 	for _, tt := range tests {
 		l := newLimiter(tt.n, tt.window)
-		if l.Limit() != tt.limit || l.Burst() != tt.burst {
+		if math.Abs(float64(l.Limit())-tt.limit) > 1e-9 || l.Burst() != tt.burst {
 			t.Errorf("newLimiter(%d, %s) = %v/s burst %d; want %v/s burst %d", tt.n, tt.window, l.Limit(), l.Burst(), tt.limit, tt.burst)
+		}
+	}
+}
+
+// TestLimiterNeverExceedsWindow: calling as fast as the limiter allows for
+// several windows, no window of the configured length (sliding, so fixed
+// windows too) ever holds more than n calls, and the long-run rate stays
+// within the burst's share of n per window.
+func TestLimiterNeverExceedsWindow(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		window time.Duration
+	}{{300, time.Minute}, {1200, time.Minute}, {60, time.Minute}, {1000, time.Second}} {
+		l := newLimiter(tc.n, tc.window)
+		start := time.Unix(0, 0)
+		now := start
+		var calls []time.Time
+		for now.Before(start.Add(3 * tc.window)) {
+			r := l.ReserveN(now, 1)
+			now = now.Add(r.DelayFrom(now))
+			calls = append(calls, now)
+		}
+		lo := 0
+		for hi := range calls {
+			for calls[hi].Sub(calls[lo]) >= tc.window {
+				lo++
+			}
+			if n := hi - lo + 1; n > tc.n {
+				t.Fatalf("%d/%s: %d calls within one window ending at %v", tc.n, tc.window, n, calls[hi].Sub(start))
+			}
+		}
+		// The burst (at most a tenth of n) is what the guarantee costs.
+		if got := float64(len(calls)) / 3; got < 0.9*float64(tc.n) {
+			t.Fatalf("%d/%s: only %.0f calls per window, want at least 90%% of the limit", tc.n, tc.window, got)
 		}
 	}
 }

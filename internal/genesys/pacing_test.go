@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// 10 calls per second with a burst of one second's share: the first 10 go at
-// once, each later one 100 ms after the previous (on a fake clock, so the
-// measurement is exact however loaded the machine is).
+// 600/1m: a burst of one second's share (10) goes at once, each later call
+// 60s/590 (101.7 ms) after the previous, so no minute holds more than 600
+// (on a fake clock, so the measurement is exact however loaded the machine
+// is).
 func TestPacingSpreadsCalls(t *testing.T) {
 	f := newFakeGenesys(t, okJSON(userJSON))
 	c := f.client(func(cfg *Config) { cfg.RateLimit, cfg.RateWindow = 600, time.Minute })
@@ -26,8 +27,8 @@ func TestPacingSpreadsCalls(t *testing.T) {
 		t.Fatalf("paced waits %v, want 5 (calls 11 to 15)", s)
 	}
 	for i, d := range s {
-		if d < 99*time.Millisecond || d > 101*time.Millisecond {
-			t.Errorf("wait %d = %v, want 100ms", i, d)
+		if want := time.Minute / 590; d < want-time.Millisecond || d > want+time.Millisecond {
+			t.Errorf("wait %d = %v, want %v", i, d, want)
 		}
 	}
 	if len(f.Requests()) != 15 {
@@ -36,7 +37,7 @@ func TestPacingSpreadsCalls(t *testing.T) {
 }
 
 // Concurrent callers share the limiter: 300/1m admits 5 at once and queues
-// the rest at 5 per second. The fake clock is frozen, so all 20 arrive at the
+// the rest one every 60s/295. The fake clock is frozen, so all 20 arrive at the
 // same instant and the queue is exact.
 func TestPacingIsSharedByConcurrentCallers(t *testing.T) {
 	f := newFakeGenesys(t, okJSON(userJSON))
@@ -59,8 +60,9 @@ func TestPacingIsSharedByConcurrentCallers(t *testing.T) {
 	for _, d := range s {
 		longest = max(longest, d)
 	}
-	if len(s) != 15 || longest < 2999*time.Millisecond || longest > 3001*time.Millisecond {
-		t.Errorf("%d callers paced, longest wait %v; want 15 (20 minus a burst of 5), the last 3s out", len(s), longest)
+	want := 15 * time.Minute / 295
+	if len(s) != 15 || longest < want-time.Millisecond || longest > want+time.Millisecond {
+		t.Errorf("%d callers paced, longest wait %v; want 15 (20 minus a burst of 5), the last %v out", len(s), longest, want)
 	}
 }
 
@@ -95,5 +97,25 @@ func TestMaxConcurrencyIsNeverExceeded(t *testing.T) {
 	}
 	if len(f.Requests()) != 30 {
 		t.Errorf("%d requests, want 30", len(f.Requests()))
+	}
+}
+
+// TestPacingBacklog: zero while the burst lasts, then the paced queue ahead
+// of a new call (300/1m paces one call every 60s/295).
+func TestPacingBacklog(t *testing.T) {
+	f := newFakeGenesys(t, okJSON(userJSON))
+	c := f.client(func(cfg *Config) { cfg.RateLimit, cfg.RateWindow = 300, time.Minute })
+	clk := withFakeClock(c)
+	clk.frozen = true
+	if d := c.PacingBacklog(); d != 0 {
+		t.Fatalf("backlog %v with a full bucket", d)
+	}
+	now := clk.Now()
+	for range 5 + 10 { // the burst, then ten calls queued behind it
+		c.limiter.ReserveN(now, 1)
+	}
+	want := 11 * time.Minute / 295
+	if d := c.PacingBacklog(); d < want-time.Millisecond || d > want+time.Millisecond {
+		t.Fatalf("backlog %v, want %v (ten queued calls and its own slot)", d, want)
 	}
 }
