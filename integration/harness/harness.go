@@ -123,7 +123,34 @@ func New(t *testing.T, o Options) *Stack {
 	s.Site = fmt.Sprintf("http://127.0.0.1:%d", port)
 	s.Base = s.Site + "/scim/v2"
 	t.Setenv("TEST_GENESYS_SECRET", cfg.ClientSecret)
-	s.CaddyConfig = fmt.Sprintf(`{
+	s.CaddyConfig = Caddyfile(Site{Storage: s.Storage, LogFile: s.LogFile, Address: s.Site,
+		APIURL: s.APIURL, ClientID: cfg.ClientID, JWKSURL: s.JWKSURL, Issuer: s.IdP.Issuer(),
+		Options: "read_roles scim_auditor\n" + DefaultGroups + "\n" + o.Extra})
+	s.Load(s.CaddyConfig)
+	t.Cleanup(func() {
+		if err := caddy.Stop(); err != nil {
+			t.Logf("stopping caddy: %v", err)
+		}
+	})
+	return s
+}
+
+// Site describes one Caddy configured by Caddyfile.
+type Site struct {
+	Storage, LogFile string // storage folder; the file everything is logged to
+	Address          string // e.g. http://127.0.0.1:port
+	APIURL, ClientID string // the Genesys emulator (the secret is {env.TEST_GENESYS_SECRET})
+	JWKSURL, Issuer  string
+	Options          string // more scim_genesys options, one per line
+}
+
+// Caddyfile is the configuration every test Caddy runs: admin off, its own
+// storage, everything logged as JSON at debug level with access logs on (for
+// the log-hygiene check), scim_genesys against the emulator and the test
+// issuer, and Caddy's metrics handler at /metrics. Processes started from
+// the bundled binary use it too.
+func Caddyfile(c Site) string {
+	return fmt.Sprintf(`{
 	admin off
 	persist_config off
 	storage file_system %[1]s
@@ -142,22 +169,12 @@ func New(t *testing.T, o Options) *Stack {
 		jwks_url %[6]s
 		issuer %[7]s
 		audience %[8]s
-		read_roles scim_auditor
 		max_retry_wait 5s
 		%[9]s
-		%[10]s
 	}
 	metrics /metrics
 }
-`, s.Storage, s.LogFile, s.Site, s.APIURL, cfg.ClientID, s.JWKSURL, s.IdP.Issuer(), Audience,
-		DefaultGroups, o.Extra)
-	s.Load(s.CaddyConfig)
-	t.Cleanup(func() {
-		if err := caddy.Stop(); err != nil {
-			t.Logf("stopping caddy: %v", err)
-		}
-	})
-	return s
+`, c.Storage, c.LogFile, c.Address, c.APIURL, c.ClientID, c.JWKSURL, c.Issuer, Audience, c.Options)
 }
 
 // Load adapts a Caddyfile and (re)loads Caddy with it.

@@ -65,37 +65,6 @@ type proc struct {
 	waitErr error
 }
 
-// caddyfile is a process's configuration: admin off, the shared storage,
-// everything logged as JSON to its own file, and max_retries 1 so failing
-// attempts are quick (the tests do not depend on how many calls one
-// attempt makes).
-const caddyfile = `{
-	admin off
-	persist_config off
-	storage file_system %[1]s
-	log {
-		output file %[2]s
-		format json
-		level DEBUG
-	}
-}
-%[3]s {
-	log
-	scim_genesys {
-		api_url %[4]s
-		client_id %[5]s
-		client_secret {env.TEST_GENESYS_SECRET}
-		jwks_url %[6]s
-		issuer %[7]s
-		audience %[8]s
-		max_retries 1
-		max_retry_wait 5s
-		%[9]s
-	}
-	metrics /metrics
-}
-`
-
 // start runs a new Caddy process and waits until it listens.
 func (c *cluster) start(name string) *proc {
 	t := c.T
@@ -105,8 +74,11 @@ func (c *cluster) start(name string) *proc {
 	site := fmt.Sprintf("http://127.0.0.1:%d", harness.FreePort(t))
 	p := &proc{t: t, name: name, Site: site, Base: site + "/scim/v2", LogFile: base + ".log",
 		stderr: base + ".stderr", exited: make(chan struct{})}
-	cfg := fmt.Sprintf(caddyfile, c.storage, p.LogFile, site, c.front.URL, harness.ClientID, c.JWKSURL,
-		c.IdP.Issuer(), harness.Audience, harness.DefaultGroups)
+	// max_retries 1 keeps failing attempts quick; the tests do not depend
+	// on how many calls one attempt makes.
+	cfg := harness.Caddyfile(harness.Site{Storage: c.storage, LogFile: p.LogFile, Address: site,
+		APIURL: c.front.URL, ClientID: harness.ClientID, JWKSURL: c.JWKSURL, Issuer: c.IdP.Issuer(),
+		Options: "max_retries 1\n" + harness.DefaultGroups})
 	cfgFile := base + ".Caddyfile"
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
