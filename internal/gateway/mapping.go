@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/caddyscim/caddyscim/internal/genesys"
 	"github.com/caddyscim/caddyscim/internal/scim"
@@ -336,6 +337,12 @@ func scimPhoneType(genesysType string) string {
 // has no name parts): "Mary Ann Smith" gives "Mary Ann" / "Smith", and a
 // single word is a family name only.
 func splitName(name string) (given, family string) {
+	if last, ok := lastSingleSpace(name); ok {
+		if last < 0 {
+			return "", name
+		}
+		return name[:last], name[last+1:]
+	}
 	f := strings.Fields(name)
 	switch len(f) {
 	case 0:
@@ -344,4 +351,26 @@ func splitName(name string) (given, family string) {
 		return "", f[0]
 	}
 	return strings.Join(f[:len(f)-1], " "), f[len(f)-1]
+}
+
+// lastSingleSpace is splitName's fast path, taken for every page of a list:
+// when name is ASCII words separated by single spaces (nothing to trim or
+// collapse, so strings.Fields and Join would give back the same bytes), it
+// returns the index of the last space (-1 for one word) without allocating.
+// ok is false for anything else (other whitespace, non-ASCII, runs of
+// spaces, an empty name), which takes the general path.
+func lastSingleSpace(name string) (last int, ok bool) {
+	last = -1
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c == ' ':
+			if i == 0 || i == len(name)-1 || name[i-1] == ' ' {
+				return 0, false
+			}
+			last = i
+		case c >= utf8.RuneSelf || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return 0, false
+		}
+	}
+	return last, name != ""
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
 )
 
 // maxBody bounds every response body read from the API.
@@ -150,10 +152,10 @@ func (c *Client) do(ctx context.Context, r call) error {
 			return res.apiErr
 
 		default:
-			if r.out == nil || len(bytes.TrimSpace(res.body)) == 0 {
+			if r.out == nil || len(strings.TrimSpace(res.body)) == 0 {
 				return nil
 			}
-			if err := json.Unmarshal(res.body, r.out); err != nil {
+			if err := decodeInto(res.body, r.out); err != nil {
 				err = fmt.Errorf("genesys: %s: decoding response: %w", r.endpoint, err)
 				if !r.repeatable {
 					return outcomeUnknown(r.endpoint, err)
@@ -163,6 +165,15 @@ func (c *Client) do(ctx context.Context, r call) error {
 			return nil
 		}
 	}
+}
+
+// decodeInto decodes a 2xx body into out: by out's own decoder when it has
+// one (the user responses, which lists make large), else by encoding/json.
+func decodeInto(body string, out any) error {
+	if d, ok := out.(bodyDecoder); ok {
+		return d.decodeBody(body)
+	}
+	return json.Unmarshal([]byte(body), out)
 }
 
 // retryableStatus is the set of 5xx answers that mean "try again later".
@@ -180,7 +191,7 @@ func outcomeUnknown(endpoint string, cause error) error {
 type result struct {
 	status int
 	header http.Header
-	body   []byte
+	body   string
 	apiErr *APIError // for a non-2xx status
 	err    error     // transport error; status is then 0
 }
@@ -221,7 +232,7 @@ func (c *Client) attempt(ctx context.Context, r call, body []byte, token string,
 	if err != nil {
 		return result{err: scrubURL(err)}
 	}
-	b, err := readBounded(resp, maxBody)
+	b, err := readBoundedString(resp, maxBody)
 	if err != nil {
 		return result{err: scrubURL(err)}
 	}
@@ -246,6 +257,38 @@ func readBounded(resp *http.Response, limit int64) ([]byte, error) {
 	return b, nil
 }
 
+// readBuffers hold response bodies while they are read: a 100-user page is
+// about 100 KiB, and io.ReadAll's growth would allocate it twice over on
+// every list. Buffers that grew past maxPooledRead are left to the GC.
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledRead = 1 << 20
+
+// readBoundedString is readBounded into a pooled buffer, returning the body
+// as a string: the one copy the caller keeps, which decoded values may point
+// into.
+func readBoundedString(resp *http.Response, limit int64) (string, error) {
+	defer resp.Body.Close()
+	buf := readBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledRead {
+			buf.Reset()
+			readBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if resp.ContentLength > 0 && resp.ContentLength <= limit {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
+		return "", err
+	}
+	if int64(buf.Len()) > limit {
+		return "", errBodyTooLarge
+	}
+	return buf.String(), nil
+}
+
 // scrubURL drops the URL from a *url.Error: the endpoint template already
 // says what failed, and the full URL names the host (and, for external id
 // calls, keys) that errors should not carry.
@@ -260,12 +303,12 @@ func scrubURL(err error) error {
 // decodeAPIError reads a Genesys ErrorBody. A body that is not one (a proxy's
 // HTML page) still gives an APIError with the HTTP status, so callers always
 // get the same type. The HTTP status wins over the body's.
-func decodeAPIError(endpoint string, status int, body []byte) *APIError {
+func decodeAPIError(endpoint string, status int, body string) *APIError {
 	// A type mismatch in one field (say a non-string messageParams value)
 	// still fills the others, and a syntax error fills none: either way the
 	// error itself adds nothing.
 	e := &APIError{}
-	_ = json.Unmarshal(body, e)
+	_ = json.Unmarshal([]byte(body), e)
 	e.Status = status
 	e.Endpoint = endpoint
 	if e.Message == "" {

@@ -106,13 +106,22 @@ func (c *Client) DeleteUser(ctx context.Context, id string) error {
 // SearchUsers runs POST /api/v2/users/search. A search changes nothing, so
 // it is repeated like a GET. With no hits Results is nil.
 func (c *Client) SearchUsers(ctx context.Context, req SearchRequest) (*SearchResponse, error) {
-	var out SearchResponse
+	// Room for a full page up front: decoding into spare capacity is what
+	// growing would give, without the copies.
+	out := SearchResponse{Results: make([]User, 0, min(max(req.PageSize, 0), maxPresizedPage))}
 	err := c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/users/search", path: usersPath + "/search", body: req, out: &out, repeatable: true})
 	if err != nil {
 		return nil, err
 	}
+	if len(out.Results) == 0 {
+		out.Results = nil // no hits, whether results was absent or empty
+	}
 	return &out, nil
 }
+
+// maxPresizedPage bounds the room SearchUsers makes before the answer is
+// read (Genesys pages hold at most a few hundred users).
+const maxPresizedPage = 500
 
 // isNotFoundAPI and isConflictAPI adapt IsNotFound / IsConflict to
 // call.doneOnRepeat.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MaxBodyBytes is the largest request body accepted (RFC 7644 §3.12 413).
@@ -132,4 +133,40 @@ func WriteError(w http.ResponseWriter, err error) {
 	w.Header().Set("Content-Type", ContentType)
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(b)
+}
+
+// Response bodies are built in pooled buffers: a 100-user page is about
+// 100 KiB, and allocating it per request is a large share of a list's
+// garbage. Buffers that grew past maxPooledBody are left to the GC.
+const maxPooledBody = 1 << 20
+
+var bodyPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 16<<10)
+	return &b
+}}
+
+// newJSONWriter returns a jsonWriter over a pooled buffer; writeTo returns
+// the buffer.
+func newJSONWriter() *jsonWriter {
+	p := bodyPool.Get().(*[]byte)
+	return &jsonWriter{b: (*p)[:0], pooled: p}
+}
+
+// writeTo sends what w holds as a SCIM response with the given status, as
+// WriteJSON does (a value JSON cannot hold is a 500 error body instead), and
+// gives the buffer back: http.ResponseWriter does not retain what it is
+// given.
+func (w *jsonWriter) writeTo(rw http.ResponseWriter, status int) {
+	if w.err != nil {
+		WriteError(rw, w.err)
+	} else {
+		rw.Header().Set("Content-Type", ContentType)
+		rw.WriteHeader(status)
+		_, _ = rw.Write(w.b)
+	}
+	if w.pooled != nil && cap(w.b) <= maxPooledBody {
+		*w.pooled = w.b[:0]
+		bodyPool.Put(w.pooled)
+	}
+	w.b, w.pooled = nil, nil
 }

@@ -11,9 +11,34 @@ import "strings"
 // are ignored. id and schemas (returned "always") and meta.resourceType are
 // always kept. When both are given, attributes applies first.
 func Project(resource map[string]any, attributes, excluded string) map[string]any {
+	return parseProjection(attributes, excluded).apply(resource)
+}
+
+// projection is a parsed attributes / excludedAttributes pair; a request
+// parses its own once, however many resources it renders.
+type projection struct {
+	attrs, excluded *selNode // nil: the parameter is absent or names nothing
+}
+
+// parseProjection parses both parameters. id and schemas are returned
+// "always": excluding them has no effect.
+func parseProjection(attributes, excluded string) projection {
+	p := projection{attrs: selection(attributes), excluded: selection(excluded)}
+	if p.excluded != nil {
+		delete(p.excluded.children, "id")
+		delete(p.excluded.children, "schemas")
+	}
+	return p
+}
+
+// identity reports whether the projection returns every resource unchanged.
+func (p projection) identity() bool { return p.attrs == nil && p.excluded == nil }
+
+// apply is Project with the parameters already parsed.
+func (p projection) apply(resource map[string]any) map[string]any {
 	out := resource
-	if sel := selection(attributes); sel != nil {
-		out = keepSelected(out, sel)
+	if p.attrs != nil {
+		out = keepSelected(out, p.attrs)
 		for _, k := range []string{"id", "schemas"} {
 			if v, ok := resource[k]; ok {
 				out[k] = v
@@ -28,10 +53,8 @@ func Project(resource map[string]any, attributes, excluded string) map[string]an
 			m["resourceType"] = meta["resourceType"]
 		}
 	}
-	if sel := selection(excluded); sel != nil {
-		delete(sel.children, "id")
-		delete(sel.children, "schemas")
-		out = dropSelected(out, sel)
+	if p.excluded != nil {
+		out = dropSelected(out, p.excluded)
 	}
 	return out
 }

@@ -94,6 +94,41 @@ type handler struct {
 	r       *http.Request
 	baseURL string
 	out     *Outcome
+
+	// Parsed once per request, however many users a response renders.
+	q         url.Values  // the query (nil until first asked)
+	proj      *projection // attributes / excludedAttributes
+	locPrefix []byte      // JSON string body of baseURL + "/Users/"
+}
+
+// query is the request's query, parsed on first use.
+func (h *handler) query() url.Values {
+	if h.q == nil {
+		h.q = h.r.URL.Query()
+	}
+	return h.q
+}
+
+// projection is the request's attributes / excludedAttributes, parsed on
+// first use.
+func (h *handler) projection() projection {
+	if h.proj == nil {
+		q := h.query()
+		attrs, _ := queryParam(q, "attributes")
+		excl, _ := queryParam(q, "excludedAttributes")
+		p := parseProjection(attrs, excl)
+		h.proj = &p
+	}
+	return *h.proj
+}
+
+// locationPrefix is what appendUser needs to render meta.location as
+// handler.userLocation does.
+func (h *handler) locationPrefix() []byte {
+	if h.locPrefix == nil {
+		h.locPrefix = appendJSONStringBody(nil, h.baseURL+"/Users/")
+	}
+	return h.locPrefix
 }
 
 func (h *handler) serve(rel string) error {
@@ -188,7 +223,7 @@ func (h *handler) create() error {
 }
 
 func (h *handler) list() error {
-	lq, err := ParseListQuery(h.r.URL.Query(), h.maxResults())
+	lq, err := ParseListQuery(h.query(), h.maxResults())
 	if err != nil {
 		return err
 	}
@@ -202,6 +237,12 @@ func (h *handler) list() error {
 	users := res.Users
 	if len(users) > lq.Count { // never more than asked (RFC 7644 §3.4.2.4)
 		users = users[:lq.Count]
+	}
+	if h.projection().identity() {
+		w := newJSONWriter()
+		w.appendListResponse(res.Total, lq.StartIndex, users, h.locationPrefix())
+		w.writeTo(h.w, http.StatusOK)
+		return nil
 	}
 	resources := make([]any, 0, len(users))
 	for _, u := range users {
@@ -283,22 +324,19 @@ func (h *handler) precondition() Precondition {
 	return preconditionFrom(strings.Join(h.r.Header.Values("If-Match"), ","))
 }
 
-// location is this gateway's URL of a user.
-func (h *handler) location(id string) string {
+// userLocation is this gateway's URL of a user.
+func (h *handler) userLocation(id string) string {
 	return h.baseURL + "/Users/" + url.PathEscape(id)
 }
 
 // render encodes u with its location and applies attributes /
-// excludedAttributes.
+// excludedAttributes: the map form, for responses that project.
 func (h *handler) render(u *User) map[string]any {
 	doc := EncodeUser(u)
 	if u.ID != "" {
-		doc["meta"].(map[string]any)["location"] = h.location(u.ID)
+		doc["meta"].(map[string]any)["location"] = h.userLocation(u.ID)
 	}
-	q := h.r.URL.Query()
-	attrs, _ := queryParam(q, "attributes")
-	excl, _ := queryParam(q, "excludedAttributes")
-	return Project(doc, attrs, excl)
+	return h.projection().apply(doc)
 }
 
 func (h *handler) writeUser(status int, u *User, withLocation bool) error {
@@ -309,14 +347,20 @@ func (h *handler) writeUser(status int, u *User, withLocation bool) error {
 		h.w.Header().Set("ETag", FormatETag(u.Meta.Version))
 	}
 	if withLocation && u.ID != "" {
-		h.w.Header().Set("Location", h.location(u.ID))
+		h.w.Header().Set("Location", h.userLocation(u.ID))
+	}
+	if h.projection().identity() {
+		w := newJSONWriter()
+		w.appendUser(u, h.locationPrefix())
+		w.writeTo(h.w, status)
+		return nil
 	}
 	WriteJSON(h.w, status, h.render(u))
 	return nil
 }
 
 func (h *handler) discovery(ep endpoint, arg string) error {
-	if _, ok := queryParam(h.r.URL.Query(), "filter"); ok {
+	if _, ok := queryParam(h.query(), "filter"); ok {
 		return Errorf(http.StatusForbidden, "", "filtering is not supported on discovery endpoints (RFC 7644 §4)")
 	}
 	var doc map[string]any
