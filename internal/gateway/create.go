@@ -199,8 +199,8 @@ func firstNonEmpty(s ...string) string {
 
 // remember records a user created or restored just now under its email.
 func (g *Gateway) remember(email, userID string) *recentCreate {
-	rc := &recentCreate{ID: userID}
-	g.shared.recent.SetDefault(email, rc)
+	rc := &recentCreate{ID: strings.Clone(userID)} // see Shared: never pin a response body
+	g.shared.recent.SetDefault(strings.Clone(email), rc)
 	return rc
 }
 

@@ -137,8 +137,12 @@ func NewShared() *Shared {
 
 // rememberExternalID records that userID holds key under the configured
 // authority ("" = none), so reads need not ask Genesys.
+//
+// Strings decoded from Genesys responses point into the whole response body
+// (a list page is ~100 KiB): everything kept in Shared is cloned so a cache
+// entry never pins a page.
 func (s *Shared) rememberExternalID(userID, key string) {
-	s.externalIDs.SetDefault(userID, key)
+	s.externalIDs.SetDefault(strings.Clone(userID), strings.Clone(key))
 }
 
 // knownExternalID returns the remembered external id of userID.
