@@ -63,6 +63,8 @@ type Stack struct {
 	// none may appear in anything Caddy logged (issue 8 hygiene).
 	secretsMu sync.Mutex
 	secrets   map[string]bool
+
+	reloadedAt time.Time // last Load, for Do's retry around a reload
 }
 
 type Options struct {
@@ -192,6 +194,7 @@ func (s *Stack) Load(caddyfile string) {
 	if s.Client != nil {
 		s.Client.CloseIdleConnections()
 	}
+	s.reloadedAt = time.Now()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", strings.TrimPrefix(s.Site, "http://"), time.Second)
@@ -271,6 +274,16 @@ func (s *Stack) Do(method, path, token string, body any, headers ...string) Resp
 	}
 	s.rememberSent(req.Header.Get("Authorization"), nil)
 	resp, err := s.Client.Do(req)
+	if err != nil && time.Since(s.reloadedAt) < 2*time.Second && (rd == nil || req.GetBody != nil) {
+		// During a reload the previous server may accept a connection and
+		// close it as it stops (Caddy's behaviour, not the gateway's); a
+		// client retries that once.
+		retry := req.Clone(req.Context())
+		if req.GetBody != nil {
+			retry.Body, _ = req.GetBody()
+		}
+		resp, err = s.Client.Do(retry)
+	}
 	if err != nil {
 		s.T.Fatalf("%s %s: %v", method, path, err)
 	}
