@@ -1,14 +1,10 @@
 package caddyscim
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -150,28 +146,6 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 		New: func() caddy.Module { return new(Handler) },
 	}
 }
-
-// pools hold what survives a config reload with unchanged settings: the
-// Genesys client (its token, pacing and 429 wait) with the gateway's caches,
-// and the JWKS verifier (its keys).
-var (
-	upstreams = caddy.NewUsagePool()
-	verifiers = caddy.NewUsagePool()
-)
-
-type pooledUpstream struct {
-	client *genesys.Client
-	shared *gateway.Shared
-}
-
-func (p *pooledUpstream) Destruct() error { p.client.Close(); return nil }
-
-type pooledVerifier struct {
-	v     *callerauth.Verifier
-	start sync.Once
-}
-
-func (p *pooledVerifier) Destruct() error { p.v.Close(); return nil }
 
 // Provision sets defaults, resolves placeholders and builds the handler's
 // parts. It makes no network calls: the JWKS is fetched when the first
@@ -351,64 +325,6 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
-// loadUpstream returns the pooled Genesys client for these settings.
-func (h *Handler) loadUpstream() (*pooledUpstream, error) {
-	key := "upstream:" + shortHash(h.APIURL, h.LoginURL, h.ClientID, h.ClientSecret,
-		time.Duration(h.Timeout).String(), fmt.Sprint(*h.MaxRetries), time.Duration(h.MaxRetryWait).String(),
-		fmt.Sprint(h.RateLimit.Requests), time.Duration(h.RateLimit.Window).String(), fmt.Sprint(h.MaxConcurrency))
-	// The client reads MaxRetries 0 as "the default"; the Caddyfile's
-	// max_retries 0 means no retry at all.
-	retries := *h.MaxRetries
-	if retries == 0 {
-		retries = -1
-	}
-	v, _, err := upstreams.LoadOrNew(key, func() (caddy.Destructor, error) {
-		c, err := genesys.New(genesys.Config{
-			APIURL: h.APIURL, LoginURL: h.LoginURL,
-			ClientID: h.ClientID, ClientSecret: h.ClientSecret,
-			Timeout: time.Duration(h.Timeout), MaxRetries: retries,
-			MaxRetryWait: time.Duration(h.MaxRetryWait),
-			RateLimit:    h.RateLimit.Requests, RateWindow: time.Duration(h.RateLimit.Window),
-			MaxConcurrency: h.MaxConcurrency,
-			Observer:       telemetry.Upstream{M: h.metrics},
-		})
-		if err != nil {
-			return nil, err
-		}
-		return &pooledUpstream{client: c, shared: gateway.NewShared()}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	h.poolKeys = append(h.poolKeys, key)
-	return v.(*pooledUpstream), nil
-}
-
-// loadVerifier returns the pooled JWKS verifier for these settings.
-func (h *Handler) loadVerifier() (*pooledVerifier, error) {
-	logger := h.logger
-	cfg := callerauth.Config{
-		JWKSURL: h.JWKSURL, Issuer: h.Issuer, Audiences: h.Audience,
-		Algorithms: h.Algorithms, RoleClaim: h.RoleClaim, ClockSkew: time.Duration(h.ClockSkew),
-		// A JWKS outage must be visible to operators (caddy-jwt's #79).
-		OnFetchError: func(err error) { logger.Warn("fetching the JWKS failed", zap.Error(err)) },
-	}
-	key := "verifier:" + shortHash(cfg.JWKSURL, cfg.Issuer, strings.Join(cfg.Audiences, " "),
-		strings.Join(cfg.Algorithms, " "), cfg.RoleClaim, cfg.ClockSkew.String())
-	v, _, err := verifiers.LoadOrNew(key, func() (caddy.Destructor, error) {
-		v, err := callerauth.NewVerifier(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return &pooledVerifier{v: v}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	h.poolKeys = append(h.poolKeys, key)
-	return v.(*pooledVerifier), nil
-}
-
 func (h *Handler) gatewayGroups() []gateway.GroupRouting {
 	out := make([]gateway.GroupRouting, 0, len(h.Groups))
 	conv := func(ps []Proficiency) []gateway.Assignment {
@@ -445,17 +361,6 @@ func (h *Handler) Cleanup() error {
 	}
 	h.poolKeys = nil
 	return nil
-}
-
-// shortHash identifies settings (including secrets) without keeping them
-// readable in pool keys or storage paths.
-func shortHash(parts ...string) string {
-	s := sha256.New()
-	for _, p := range parts {
-		s.Write([]byte(p))
-		s.Write([]byte{0})
-	}
-	return hex.EncodeToString(s.Sum(nil))[:16]
 }
 
 // ServeHTTP serves requests under BasePath and passes the rest on.
@@ -503,72 +408,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	h.server.Serve(w, r.WithContext(ctx), rel, baseURL(r, h.BasePath))
 	return nil
-}
-
-func (h *Handler) policy() callerauth.Policy {
-	return callerauth.Policy{AllowRoles: h.AllowRoles, ReadRoles: h.ReadRoles}
-}
-
-// reply writes an error the handler itself decided (before the SCIM layer).
-func (h *Handler) reply(w http.ResponseWriter, op string, e *scim.Error) {
-	scim.WriteError(w, e)
-	h.metrics.ObserveRequest(op, e.Status)
-}
-
-// onDone is told about every request the SCIM layer answered: it counts it,
-// and audits the failures that never reached the gateway (bad input caught
-// by the protocol layer), which would otherwise leave no audit entry.
-func (h *Handler) onDone(ctx context.Context, o scim.Outcome) {
-	h.metrics.ObserveRequest(o.Operation, o.Status)
-	if o.Err == nil || o.BackendCalled {
-		return
-	}
-	ev := map[string]string{
-		"create": audit.UserCreateError, "list": audit.UserListError, "read": audit.UserRead,
-		"replace": audit.UserUpdated, "patch": audit.UserUpdated, "delete": audit.UserDeleted,
-	}[o.Operation]
-	if ev != "" {
-		h.audit.Record(ctx, audit.Event{Name: ev, Outcome: audit.Failed, Status: o.Status, Error: o.Err.Detail})
-	}
-}
-
-// underBase reports whether path is base itself or below it at a segment
-// boundary, and returns the rest.
-func underBase(path, base string) (string, bool) {
-	if !strings.HasPrefix(path, base) {
-		return "", false
-	}
-	rel := path[len(base):]
-	if rel != "" && rel[0] != '/' {
-		return "", false
-	}
-	return rel, true
-}
-
-// baseURL is the absolute URL of base as the client sees it: the scheme and
-// host Caddy saw, or the forwarded ones when Caddy's trusted_proxies vouch
-// for the peer.
-func baseURL(r *http.Request, base string) string {
-	scheme, host := "http", r.Host
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool); trusted {
-		if p := strings.ToLower(firstValue(r.Header.Get("X-Forwarded-Proto"))); p == "http" || p == "https" {
-			scheme = p
-		}
-		if fh := firstValue(r.Header.Get("X-Forwarded-Host")); fh != "" && !strings.ContainsAny(fh, "/\\ @") {
-			host = fh
-		}
-	}
-	return scheme + "://" + host + base
-}
-
-func firstValue(v string) string {
-	if i := strings.IndexByte(v, ','); i >= 0 {
-		v = v[:i]
-	}
-	return strings.TrimSpace(v)
 }
 
 // Interface guards.

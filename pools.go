@@ -1,0 +1,109 @@
+package caddyscim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/caddyscim/caddyscim/internal/callerauth"
+	"github.com/caddyscim/caddyscim/internal/gateway"
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/telemetry"
+)
+
+// pools hold what survives a config reload with unchanged settings: the
+// Genesys client (its token, pacing and 429 wait) with the gateway's caches,
+// and the JWKS verifier (its keys).
+var (
+	upstreams = caddy.NewUsagePool()
+	verifiers = caddy.NewUsagePool()
+)
+
+type pooledUpstream struct {
+	client *genesys.Client
+	shared *gateway.Shared
+}
+
+func (p *pooledUpstream) Destruct() error { p.client.Close(); return nil }
+
+type pooledVerifier struct {
+	v     *callerauth.Verifier
+	start sync.Once
+}
+
+func (p *pooledVerifier) Destruct() error { p.v.Close(); return nil }
+
+// loadUpstream returns the pooled Genesys client for these settings.
+func (h *Handler) loadUpstream() (*pooledUpstream, error) {
+	key := "upstream:" + shortHash(h.APIURL, h.LoginURL, h.ClientID, h.ClientSecret,
+		time.Duration(h.Timeout).String(), fmt.Sprint(*h.MaxRetries), time.Duration(h.MaxRetryWait).String(),
+		fmt.Sprint(h.RateLimit.Requests), time.Duration(h.RateLimit.Window).String(), fmt.Sprint(h.MaxConcurrency))
+	// The client reads MaxRetries 0 as "the default"; the Caddyfile's
+	// max_retries 0 means no retry at all.
+	retries := *h.MaxRetries
+	if retries == 0 {
+		retries = -1
+	}
+	v, _, err := upstreams.LoadOrNew(key, func() (caddy.Destructor, error) {
+		c, err := genesys.New(genesys.Config{
+			APIURL: h.APIURL, LoginURL: h.LoginURL,
+			ClientID: h.ClientID, ClientSecret: h.ClientSecret,
+			Timeout: time.Duration(h.Timeout), MaxRetries: retries,
+			MaxRetryWait: time.Duration(h.MaxRetryWait),
+			RateLimit:    h.RateLimit.Requests, RateWindow: time.Duration(h.RateLimit.Window),
+			MaxConcurrency: h.MaxConcurrency,
+			Observer:       telemetry.Upstream{M: h.metrics},
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &pooledUpstream{client: c, shared: gateway.NewShared()}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.poolKeys = append(h.poolKeys, key)
+	return v.(*pooledUpstream), nil
+}
+
+// loadVerifier returns the pooled JWKS verifier for these settings.
+func (h *Handler) loadVerifier() (*pooledVerifier, error) {
+	logger := h.logger
+	cfg := callerauth.Config{
+		JWKSURL: h.JWKSURL, Issuer: h.Issuer, Audiences: h.Audience,
+		Algorithms: h.Algorithms, RoleClaim: h.RoleClaim, ClockSkew: time.Duration(h.ClockSkew),
+		// A JWKS outage must be visible to operators (caddy-jwt's #79).
+		OnFetchError: func(err error) { logger.Warn("fetching the JWKS failed", zap.Error(err)) },
+	}
+	key := "verifier:" + shortHash(cfg.JWKSURL, cfg.Issuer, strings.Join(cfg.Audiences, " "),
+		strings.Join(cfg.Algorithms, " "), cfg.RoleClaim, cfg.ClockSkew.String())
+	v, _, err := verifiers.LoadOrNew(key, func() (caddy.Destructor, error) {
+		v, err := callerauth.NewVerifier(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &pooledVerifier{v: v}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.poolKeys = append(h.poolKeys, key)
+	return v.(*pooledVerifier), nil
+}
+
+// shortHash identifies settings (including secrets) without keeping them
+// readable in pool keys or storage paths.
+func shortHash(parts ...string) string {
+	s := sha256.New()
+	for _, p := range parts {
+		s.Write([]byte(p))
+		s.Write([]byte{0})
+	}
+	return hex.EncodeToString(s.Sum(nil))[:16]
+}
