@@ -11,6 +11,9 @@ import (
 // tokens with many group claims stay well under 16 KiB.
 const maxTokenLen = 64 << 10
 
+// maxMembers bounds the top-level members of a token's header or claims.
+const maxMembers = 512
+
 // b64 is base64url without padding, strict (RFC 7515 §2): one encoding
 // per token, so distinct strings never carry the same signature bits.
 var b64 = base64.RawURLEncoding.Strict()
@@ -126,10 +129,27 @@ func topLevel(s string) (gjson.Result, error) {
 	if !obj.IsObject() {
 		return gjson.Result{}, invalid(reasonMalformed)
 	}
+	// Real headers and claim sets have a few dozen members: a linear scan
+	// without allocation covers them; past that a set keeps the check
+	// linear, and an absurd member count is refused outright (this runs on
+	// unverified input, so its cost must not grow with the square of it).
 	var seen [32]string
 	names := seen[:0]
-	dup := false
+	var set map[string]struct{}
+	dup, count := false, 0
 	obj.ForEach(func(k, _ gjson.Result) bool {
+		if count++; count > maxMembers {
+			dup = true
+			return false
+		}
+		if set != nil {
+			if _, ok := set[k.Str]; ok {
+				dup = true
+				return false
+			}
+			set[k.Str] = struct{}{}
+			return true
+		}
 		for _, n := range names {
 			if n == k.Str {
 				dup = true
@@ -137,6 +157,12 @@ func topLevel(s string) (gjson.Result, error) {
 			}
 		}
 		names = append(names, k.Str)
+		if len(names) == len(seen) {
+			set = make(map[string]struct{}, 2*len(seen))
+			for _, n := range names {
+				set[n] = struct{}{}
+			}
+		}
 		return true
 	})
 	if dup {
