@@ -22,9 +22,11 @@ type Faults struct {
 	Seed       uint64
 }
 
-// targeted fails or hangs the next n calls of one endpoint.
+// targeted fails or hangs the next n calls of one endpoint, after letting
+// skip of them through.
 type targeted struct {
 	rt     *route
+	skip   int
 	n      int
 	status int // 0: hang
 }
@@ -60,6 +62,12 @@ func (e *Emulator) SetFaults(f Faults) {
 // endpoint (see Endpoints).
 func (e *Emulator) FailNext(endpoint string, n, status int) {
 	e.addTarget(&targeted{rt: mustRoute(endpoint), n: n, status: status})
+}
+
+// FailNextAfter is FailNext for the n calls that follow the next skip calls
+// of endpoint (to fail the second of two PATCHes a write makes).
+func (e *Emulator) FailNextAfter(endpoint string, skip, n, status int) {
+	e.addTarget(&targeted{rt: mustRoute(endpoint), skip: skip, n: n, status: status})
 }
 
 // HangNext makes the next n calls of endpoint hang until the client gives up
@@ -141,6 +149,10 @@ func (s *faultState) decide(rt *route, isToken bool) (act faultAction, status, r
 	for i, t := range s.targets {
 		if t.rt != rt {
 			continue
+		}
+		if t.skip > 0 {
+			t.skip--
+			return faultNone, 0, 0, 0
 		}
 		t.n--
 		if t.n <= 0 {

@@ -23,6 +23,10 @@ import (
 type recentCreate struct {
 	ID       string
 	complete atomic.Bool
+	// restoring marks a restore whose update (fields, state) has not been
+	// applied yet: the identical retry must finish the restore, not only
+	// the post-create steps.
+	restoring atomic.Bool
 }
 
 // Bounded search after a create whose outcome is unknown: the index lags,
@@ -124,7 +128,10 @@ func (g *Gateway) create(ctx context.Context, p *profile) (*createResult, error)
 		return nil, upstreamError(err)
 	} else if u != nil {
 		if !rc.complete.Load() {
-			// Our own create that answered 503: finish it.
+			// Our own create or restore that answered 503: finish it.
+			if rc.restoring.Load() {
+				return g.finishRestore(ctx, p, plan, u, rc)
+			}
 			return g.finishCreate(ctx, p, plan, u, rc, audit.UserCreated)
 		}
 		return g.existingUser(ctx, p, plan, u)
@@ -327,24 +334,50 @@ func (g *Gateway) restore(ctx context.Context, p *profile, plan *routingPlan, de
 		return nil, upstreamError(err)
 	}
 	rc := g.remember(p.Email, u.ID)
+	rc.restoring.Store(true)
+	return g.finishRestore(ctx, p, plan, u, rc)
+}
+
+// finishRestore updates a user restored from deletion to what the request
+// says (fields, then state on its own), drops its old external ids, and
+// runs the post-create steps. It is also how the identical retry of a
+// restore that answered 503 completes it. A Genesys refusal of the update
+// (a 4xx) reaches the caller as such: retrying the same input cannot help,
+// and a corrected request finishes the restore.
+func (g *Gateway) finishRestore(ctx context.Context, p *profile, plan *routingPlan, u *genesys.User, rc *recentCreate) (*createResult, error) {
 	g.shared.forgetExternalID(u.ID)
 	addrs := p.addresses()
 	upd := genesys.UpdateUser{Name: &p.Name, Title: &p.Title, Department: &p.Department, Addresses: &addrs}
 	if p.ManagerID != "" {
 		upd.Manager = &p.ManagerID
 	}
+	var err error
 	if u, err = g.patchUserVersioned(ctx, u.ID, "", u.Version, upd); err != nil {
-		return nil, incomplete(del.ID, err)
+		return nil, restoreFailed(rc.ID, err)
 	}
-	if desiredState(p) == genesys.StateInactive {
+	if desiredState(p) == genesys.StateInactive && u.State != genesys.StateInactive {
 		if u, err = g.patchUserVersioned(ctx, u.ID, "", u.Version, genesys.UpdateUser{State: genesys.StateInactive}); err != nil {
-			return nil, incomplete(del.ID, err)
+			return nil, restoreFailed(rc.ID, err)
 		}
 	}
 	g.dropStaleExternalIDs(ctx, u.ID, p.ExternalID)
+	rc.restoring.Store(false)
 	q := *p
 	q.ManagerID = "" // set with the fields
 	return g.finishCreate(ctx, &q, plan, u, rc, audit.UserRestored)
+}
+
+// restoreFailed is the error of a restore whose update failed: Genesys's own
+// refusal (4xx) as it is, anything else a 503 that the identical retry
+// completes.
+func restoreFailed(userID string, err error) error {
+	var se *scim.Error
+	if errors.As(upstreamError(err), &se) && se.Status >= 400 && se.Status < 500 && se.Status != http.StatusTooManyRequests {
+		cp := *se
+		cp.Cause = &incompleteCreate{userID: userID, err: err}
+		return &cp
+	}
+	return incomplete(userID, err)
 }
 
 // dropStaleExternalIDs removes the external ids a restored user kept under
