@@ -202,11 +202,14 @@ func (g *Gateway) enqueue(ctx context.Context, s step) error {
 
 // cancelPending removes the outbox work queued for userID: a later write to
 // the user (DELETE, PUT, PATCH) supersedes it.
-func (g *Gateway) cancelPending(ctx context.Context, userID string) {
+//
+// kinds limits it to those steps (stepExternalID, stepManager, the routing
+// steps); none means every pending step of the user.
+func (g *Gateway) cancelPending(ctx context.Context, userID string, kinds ...string) {
 	if g.outbox == nil {
 		return
 	}
-	if err := g.outbox.CancelKey(ctx, userID); err != nil {
+	if err := g.outbox.CancelKey(ctx, userID, kinds...); err != nil {
 		g.log.Warn("outbox cancel failed", zap.String("user_id", userID), zap.Error(err))
 	}
 }

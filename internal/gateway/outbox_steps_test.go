@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +130,31 @@ func outboxEntry(t *testing.T, s step) outbox.Entry {
 		t.Fatal(err)
 	}
 	return outbox.Entry{ID: "e-1", Key: s.UserID, Kind: s.Kind, Payload: payload, Created: time.Now()}
+}
+
+// A PUT that sets the external id supersedes the create's queued external
+// id step, even without groups; the create's queued routing still
+// completes. Found in review: the stale step replayed over the PUT.
+func TestWriteSupersedesQueuedExternalID(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	env.emu.FailNext("POST /api/v2/users/{id}/externalid", 1000, http.StatusServiceUnavailable)
+	env.emu.FailNext(epSkills, 1000, http.StatusServiceUnavailable)
+	out, _ := env.create(&scim.User{UserName: "lou@example.com", ExternalID: "old-A",
+		Groups: []scim.GroupRef{{Display: "Support Agents"}}})
+	if d, _ := env.gw.OutboxStats(); d != 2 {
+		t.Fatalf("outbox depth %d, want 2 (external id and skills)", d)
+	}
+	env.emu.ClearFaults()
+	if _, err := env.gw.ReplaceUser(env.ctx(), out.ID, &scim.User{UserName: "lou@example.com", ExternalID: "new-B"}, scim.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	env.gw.outbox.RunNow()
+	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
+	u := env.user("lou@example.com")
+	if !slices.Equal(u.ExternalIDs, []emulator.ExternalID{{Authority: "scim", Key: "new-B"}}) {
+		t.Fatalf("external ids %v, want only new-B: the queued old-A replayed over the PUT", u.ExternalIDs)
+	}
+	if len(u.Skills) == 0 {
+		t.Fatal("the create's queued skills were dropped by a PUT that said nothing about routing")
+	}
 }

@@ -136,18 +136,17 @@ func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, b
 		if err := g.replaceExternalID(ctx, id, ext, prof.ExternalID); err != nil {
 			return w, err
 		}
+		// Superseding pending work: the outbox can hold a create's
+		// unfinished steps for this user. This write has just set the
+		// external id and manager to the caller's current word, so those
+		// queued steps are stale and must not replay over it. Routing only
+		// ever adds, and a write without groups says nothing about routing,
+		// so the create's routing must still complete (a deactivated user
+		// keeps its routing too); only a write that restates routing itself
+		// supersedes it: cancel, then apply the new plan.
+		g.cancelPending(ctx, id, stepExternalID, stepManager)
 		if !plan.empty() {
-			// Superseding pending work: the outbox can hold a create's
-			// unfinished steps for this user (external id, manager, skills,
-			// languages, queues), and cancelPending drops all of them at
-			// once. This write has just set the external id and manager to
-			// the caller's current word, so those steps are stale; but
-			// routing only ever adds, and a write without groups says
-			// nothing about routing, so the create's routing must still
-			// complete (a deactivated user keeps its routing too). Only a
-			// write that restates routing itself, with the caller's current
-			// groups, supersedes it: cancel, then apply the new plan.
-			g.cancelPending(ctx, id)
+			g.cancelPending(ctx, id, stepSkills, stepLanguages, stepQueue)
 			if err := g.applyRouting(ctx, id, plan); err != nil {
 				return w, err
 			}

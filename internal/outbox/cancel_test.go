@@ -78,3 +78,28 @@ func TestCancelKeyDuringRun(t *testing.T) {
 		t.Fatalf("cancelled entry came back: %+v", left)
 	}
 }
+
+// CancelKey with kinds removes only the key's entries of those kinds.
+func TestCancelKeyByKind(t *testing.T) {
+	st := fileStorage(t)
+	o, _ := newOutbox(t, testConfig(st, func(context.Context, Entry) error { return nil }))
+	ctx := context.Background()
+	for _, e := range []Entry{{Key: "u1", Kind: "external_id"}, {Key: "u1", Kind: "skills"},
+		{Key: "u1", Kind: "manager"}, {Key: "u2", Kind: "external_id"}} {
+		e.NextAttempt = time.Now().Add(time.Hour)
+		if err := o.Enqueue(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.CancelKey(ctx, "u1", "external_id", "manager"); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range storedEntries(t, st.Path) {
+		left = append(left, e.Key+"/"+e.Kind)
+	}
+	slices.Sort(left)
+	if !slices.Equal(left, []string{"u1/skills", "u2/external_id"}) {
+		t.Fatalf("entries left %v, want u1/skills and u2/external_id", left)
+	}
+}

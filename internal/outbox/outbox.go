@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -208,10 +209,11 @@ func (o *Outbox) noteEnqueued(e Entry) {
 	}
 }
 
-// CancelKey removes every pending entry with the given key (a later write to
-// the same user supersedes what is queued for it). An entry running right now
-// finishes its current attempt but is not retried.
-func (o *Outbox) CancelKey(ctx context.Context, key string) error {
+// CancelKey removes the pending entries with the given key (a later write to
+// the same user supersedes what is queued for it): those of the given kinds,
+// or all of them when no kind is given. An entry running right now finishes
+// its current attempt but is not retried.
+func (o *Outbox) CancelKey(ctx context.Context, key string, kinds ...string) error {
 	keys, err := o.listEntries(ctx)
 	if err != nil {
 		return fmt.Errorf("outbox: listing entries: %w", err)
@@ -229,7 +231,7 @@ func (o *Outbox) CancelKey(ctx context.Context, key string) error {
 		if errors.Is(err, errGone) {
 			continue
 		}
-		if err == nil && e.Key != key {
+		if err == nil && (e.Key != key || len(kinds) > 0 && !slices.Contains(kinds, e.Kind)) {
 			continue
 		}
 		// An unreadable entry under this key's hash is removed too: it
