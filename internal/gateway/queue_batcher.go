@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"time"
+
+	"github.com/caddyscim/caddyscim/internal/genesys"
 )
 
 // Queue-member batching: Genesys adds up to 100 members per call
@@ -39,8 +42,17 @@ type queueBatch struct {
 	users []string
 	seen  map[string]bool
 	full  chan struct{} // closed when the batch reaches max
-	done  chan struct{} // closed after the call; err is then set
+	done  chan struct{} // closed after the call; err (or errs) is then set
 	err   error
+	errs  map[string]error // per user, when the batch was split
+}
+
+// errFor is the outcome of userID's add.
+func (b *queueBatch) errFor(userID string) error {
+	if b.errs != nil {
+		return b.errs[userID]
+	}
+	return b.err
 }
 
 func newQueueBatcher(add addMembersFunc, max int, window func() time.Duration) *queueBatcher {
@@ -73,7 +85,7 @@ func (b *queueBatcher) Add(ctx context.Context, queueID, userID string) error {
 	}
 	select {
 	case <-batch.done:
-		return batch.err
+		return batch.errFor(userID)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -95,8 +107,25 @@ func (b *queueBatcher) lead(ctx context.Context, queueID string, batch *queueBat
 	}
 	users := batch.users // sealed: no more appends
 	b.mu.Unlock()
-	batch.err = b.add(context.WithoutCancel(ctx), queueID, users)
+	cctx := context.WithoutCancel(ctx)
+	batch.err = b.add(cctx, queueID, users)
+	if len(users) > 1 && refused(batch.err) {
+		// Genesys refused the batch as a whole (one member was deleted
+		// meanwhile, say): one bad id must not cost the others their
+		// membership, so each is added on its own and learns its own result.
+		batch.errs = make(map[string]error, len(users))
+		for _, u := range users {
+			batch.errs[u] = b.add(cctx, queueID, []string{u})
+		}
+	}
 	close(batch.done)
+}
+
+// refused reports a Genesys 4xx other than 429: the request itself was
+// refused, as opposed to the service being busy or down.
+func refused(err error) bool {
+	e, ok := genesys.AsAPIError(err)
+	return ok && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusTooManyRequests
 }
 
 // pacedWindow is the batch window for a client whose pacing backlog is

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/caddyscim/caddyscim/internal/genesys"
 )
 
 // recordingAdd is an addMembersFunc that records its calls.
@@ -115,5 +117,36 @@ func TestPacedWindow(t *testing.T) {
 		if got := pacedWindow(func() time.Duration { return tc.backlog })(); got != tc.want {
 			t.Errorf("backlog %v: window %v, want %v", tc.backlog, got, tc.want)
 		}
+	}
+}
+
+// A batch Genesys refuses because of one member (a user deleted meanwhile)
+// is split: every other member is still added, and only the bad one fails.
+// Found in review: the whole batch's routing was dropped.
+func TestQueueBatcherSplitsARefusedBatch(t *testing.T) {
+	var mu sync.Mutex
+	members := map[string]bool{}
+	add := func(_ context.Context, _ string, users []string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, u := range users {
+			if u == "u002" {
+				return &genesys.APIError{Status: 400, Code: "bad.request", Message: "user u002 not found"}
+			}
+		}
+		for _, u := range users {
+			members[u] = true
+		}
+		return nil
+	}
+	b := newQueueBatcher(add, 5, fixed(time.Hour))
+	errs := addConcurrently(b, "q", 5)
+	for i, err := range errs {
+		if (err != nil) != (i == 2) {
+			t.Errorf("add %d: %v", i, err)
+		}
+	}
+	if len(members) != 4 || members["u002"] {
+		t.Fatalf("members %v, want the four good users", members)
 	}
 }
