@@ -81,6 +81,9 @@ func (s *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err == nil && (!strings.HasPrefix(s.BasePath, "/") || strings.ContainsAny(s.BasePath, "?#* ")) {
 				err = d.Errf("invalid base_path '%s': must be a path starting with /", s.BasePath)
 			}
+			if err == nil && strings.Trim(s.BasePath, "/") == "" {
+				err = d.Errf("invalid base_path '%s': the handler would take every request of the site", s.BasePath)
+			}
 		case "region":
 			err = oneArg(d, &s.Region)
 		case "api_url":

@@ -53,6 +53,7 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		{"bad max_results", "scim_genesys {\nmax_results 0\n}", "'0'"},
 		{"bad concurrency", "scim_genesys {\nmax_concurrency x\n}", "'x'"},
 		{"bad on_duplicate", "scim_genesys {\non_duplicate merge\n}", "'merge'"},
+		{"root base_path", "scim_genesys {\n base_path /\n}", "'/'"},
 		{"bad base_path", "scim_genesys {\nbase_path scim\n}", "'scim'"},
 		{"rate one arg", "scim_genesys {\nrate_limit 300\n}", "wrong argument count"},
 		{"bad rate", "scim_genesys {\nrate_limit lots 1m\n}", "'lots'"},

@@ -273,6 +273,9 @@ func (h *Handler) setDefaults() {
 
 // Validate checks the configuration; it changes nothing.
 func (h *Handler) Validate() error {
+	if h.BasePath == "" || !strings.HasPrefix(h.BasePath, "/") {
+		return fmt.Errorf("base_path: %q must be a path below / (the handler would take every request of the site)", h.BasePath)
+	}
 	if h.APIURL == "" {
 		if h.Region == "" {
 			return errors.New("one of region or api_url is required")
