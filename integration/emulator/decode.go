@@ -193,3 +193,18 @@ func oneOf(s string, set []string) bool {
 	}
 	return false
 }
+
+// readArray reads the body as a JSON array of 1..maxItems elements,
+// answering the shape rejection itself when it is not one.
+func (c *call) readArray(maxItems int) ([]json.RawMessage, bool) {
+	raw, ok := c.readBody()
+	if !ok {
+		return nil, false
+	}
+	items, err := decodeArray(raw, maxItems)
+	if err != nil {
+		c.badRequest(err.Error())
+		return nil, false
+	}
+	return items, true
+}

@@ -54,13 +54,8 @@ func (e *Emulator) bulkRouting(c *call, k kind) {
 	if _, ok := c.queryParams(nil, nil); !ok {
 		return
 	}
-	raw, ok := c.readBody()
+	items, ok := c.readArray(maxBulkRouting)
 	if !ok {
-		return
-	}
-	items, err := decodeArray(raw, maxBulkRouting)
-	if err != nil {
-		c.badRequest(err.Error())
 		return
 	}
 	adds := make([]assignment, 0, len(items))
@@ -303,13 +298,8 @@ func (e *Emulator) handleQueueMembersPost(c *call) {
 		}
 		del = b
 	}
-	raw, ok := c.readBody()
+	items, ok := c.readArray(maxQueueMembers)
 	if !ok {
-		return
-	}
-	items, err := decodeArray(raw, maxQueueMembers)
-	if err != nil {
-		c.badRequest(err.Error())
 		return
 	}
 	ids := make([]string, 0, len(items))
