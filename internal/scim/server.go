@@ -280,35 +280,38 @@ func (h *handler) read(id string) error {
 }
 
 func (h *handler) replace(id string) error {
-	body, err := ReadJSON(h.r)
-	if err != nil {
-		return err
-	}
-	u, err := DecodeUser(body)
-	if err != nil {
-		return err
-	}
-	nu, err := h.backend().ReplaceUser(h.r.Context(), id, u, h.precondition())
-	if err != nil {
-		return err
-	}
-	return h.writeUser(http.StatusOK, nu, false)
+	return h.update(func(body []byte) (*User, error) {
+		u, err := DecodeUser(body)
+		if err != nil {
+			return nil, err
+		}
+		return h.backend().ReplaceUser(h.r.Context(), id, u, h.precondition())
+	})
 }
 
 func (h *handler) patch(id string) error {
+	return h.update(func(body []byte) (*User, error) {
+		p, err := ParsePatch(body)
+		if err != nil {
+			return nil, err
+		}
+		return h.backend().PatchUser(h.r.Context(), id, p, h.precondition())
+	})
+}
+
+// update is PUT and PATCH: read the body, let apply parse it and call the
+// backend (nothing reaches the backend unless the body parses), answer 200
+// with the resource.
+func (h *handler) update(apply func(body []byte) (*User, error)) error {
 	body, err := ReadJSON(h.r)
 	if err != nil {
 		return err
 	}
-	p, err := ParsePatch(body)
+	u, err := apply(body)
 	if err != nil {
 		return err
 	}
-	nu, err := h.backend().PatchUser(h.r.Context(), id, p, h.precondition())
-	if err != nil {
-		return err
-	}
-	return h.writeUser(http.StatusOK, nu, false)
+	return h.writeUser(http.StatusOK, u, false)
 }
 
 func (h *handler) delete(id string) error {
