@@ -22,8 +22,8 @@ import (
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
 func init() {
@@ -47,7 +47,7 @@ commands, shows a create and a list round trip, then serves until interrupted
 }
 
 // demoSeeds are the names Caddyfile.example's group blocks map.
-var demoSeeds = emulator.Config{
+var demoSeeds = genesystest.Config{
 	ClientID:     "demo-client",
 	ClientSecret: "demo-secret+/=",
 	Skills:       []string{"Billing", "Payments", "Support", "Escalations"},
@@ -62,13 +62,13 @@ func runDemo(fl caddycmd.Flags) (int, error) {
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err
 	}
-	emu := emulator.New(demoSeeds)
+	emu := genesystest.New(demoSeeds)
 	apiURL, err := emu.Start()
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, fmt.Errorf("starting the Genesys Cloud emulator: %v", err)
 	}
 	defer emu.Close()
-	issuer, err := idp.New()
+	issuer, err := idptest.New()
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err
 	}
@@ -109,7 +109,7 @@ func runDemo(fl caddycmd.Flags) (int, error) {
 	}
 	defer caddy.Stop() //nolint:errcheck
 
-	token := issuer.Mint(idp.Claims{Subject: "demo-provisioner", Audience: []string{demoAudience},
+	token := issuer.Mint(idptest.Claims{Subject: "demo-provisioner", Audience: []string{demoAudience},
 		Roles: []string{"scim_provisioner"}, ExpiresAt: time.Now().Add(8 * time.Hour)})
 	base := site + "/scim/v2"
 	printIntro(base, token, apiURL, os.Getenv("SCIM_AUDIT_LOG"))

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/caddyscim/caddyscim/integration/harness"
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
 const createBody = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"auth.probe@example.com","name":{"givenName":"Auth","familyName":"Probe"}}`
@@ -18,9 +18,9 @@ const createBody = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"u
 func TestAuthRefusals(t *testing.T) {
 	s := harness.New(t, harness.Options{})
 	now := time.Now()
-	valid := idp.Claims{Subject: "x", Audience: []string{harness.Audience}, Roles: []string{"scim_provisioner"}}
-	mint := func(c idp.Claims, opts ...idp.MintOption) string { return s.IdP.Mint(c, opts...) }
-	with := func(f func(*idp.Claims)) idp.Claims { c := valid; f(&c); return c }
+	valid := idptest.Claims{Subject: "x", Audience: []string{harness.Audience}, Roles: []string{"scim_provisioner"}}
+	mint := func(c idptest.Claims, opts ...idptest.MintOption) string { return s.IdP.Mint(c, opts...) }
+	with := func(f func(*idptest.Claims)) idptest.Claims { c := valid; f(&c); return c }
 
 	noToken := `Bearer realm="scim"`
 	invalid := `Bearer error="invalid_token"`
@@ -34,17 +34,17 @@ func TestAuthRefusals(t *testing.T) {
 		{"empty bearer", "Bearer ", noToken},
 		{"no scheme", mint(valid), noToken},
 		{"garbage", "Bearer not.a.jwt", invalid},
-		{"alg none", "Bearer " + mint(valid, idp.WithAlgNone()), invalid},
-		{"HS256 with the RSA public key as secret", "Bearer " + mint(valid, idp.WithHS256PublicKeyPEM()), invalid},
-		{"HS256 with the DER public key as secret", "Bearer " + mint(valid, idp.WithHS256PublicKeyDER()), invalid},
-		{"expired", "Bearer " + mint(with(func(c *idp.Claims) { c.ExpiresAt = now.Add(-time.Hour); c.IssuedAt = now.Add(-2 * time.Hour) })), invalid},
-		{"not yet valid", "Bearer " + mint(with(func(c *idp.Claims) { c.NotBefore = now.Add(time.Hour) })), invalid},
-		{"wrong issuer", "Bearer " + mint(with(func(c *idp.Claims) { c.Issuer = "https://evil.example.com" })), invalid},
-		{"wrong audience", "Bearer " + mint(with(func(c *idp.Claims) { c.Audience = []string{"another-app"} })), invalid},
-		{"tampered payload", "Bearer " + mint(valid, idp.WithTamperedPayload()), invalid},
-		{"unknown kid", "Bearer " + mint(valid, idp.WithUnknownKid()), invalid},
-		{"key not in the JWKS", "Bearer " + mint(valid, idp.WithForeignKey()), invalid},
-		{"missing kid", "Bearer " + mint(valid, idp.WithoutKid()), invalid},
+		{"alg none", "Bearer " + mint(valid, idptest.WithAlgNone()), invalid},
+		{"HS256 with the RSA public key as secret", "Bearer " + mint(valid, idptest.WithHS256PublicKeyPEM()), invalid},
+		{"HS256 with the DER public key as secret", "Bearer " + mint(valid, idptest.WithHS256PublicKeyDER()), invalid},
+		{"expired", "Bearer " + mint(with(func(c *idptest.Claims) { c.ExpiresAt = now.Add(-time.Hour); c.IssuedAt = now.Add(-2 * time.Hour) })), invalid},
+		{"not yet valid", "Bearer " + mint(with(func(c *idptest.Claims) { c.NotBefore = now.Add(time.Hour) })), invalid},
+		{"wrong issuer", "Bearer " + mint(with(func(c *idptest.Claims) { c.Issuer = "https://evil.example.com" })), invalid},
+		{"wrong audience", "Bearer " + mint(with(func(c *idptest.Claims) { c.Audience = []string{"another-app"} })), invalid},
+		{"tampered payload", "Bearer " + mint(valid, idptest.WithTamperedPayload()), invalid},
+		{"unknown kid", "Bearer " + mint(valid, idptest.WithUnknownKid()), invalid},
+		{"key not in the JWKS", "Bearer " + mint(valid, idptest.WithForeignKey()), invalid},
+		{"missing kid", "Bearer " + mint(valid, idptest.WithoutKid()), invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var hdr []string
@@ -95,7 +95,7 @@ func TestRoles(t *testing.T) {
 	s.Do(http.MethodPost, "/Users", s.Writer(), createBody).Expect(t, http.StatusCreated)
 
 	// Role claim shapes: a space-separated string under "scp", a nested path.
-	scp := s.IdP.Mint(idp.Claims{Subject: "x", Audience: []string{harness.Audience},
+	scp := s.IdP.Mint(idptest.Claims{Subject: "x", Audience: []string{harness.Audience},
 		Extra: map[string]any{"scp": "openid scim_provisioner"}})
 	s.Do(http.MethodGet, "/Users", scp, nil).Expect(t, http.StatusOK)
 	denied := 0
@@ -119,7 +119,7 @@ func TestKeyRotationAndKidFlood(t *testing.T) {
 	s.Do(http.MethodGet, "/Users", s.Writer(), nil).Expect(t, http.StatusOK)
 
 	before := s.IdP.Fetches()
-	stray := s.IdP.Mint(idp.Claims{Subject: "x", Audience: []string{harness.Audience}, Roles: []string{"scim_provisioner"}}, idp.WithUnknownKid())
+	stray := s.IdP.Mint(idptest.Claims{Subject: "x", Audience: []string{harness.Audience}, Roles: []string{"scim_provisioner"}}, idptest.WithUnknownKid())
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	statuses := map[int]int{}

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // Payloads as the identity providers send them (reference/scim-clients.md).
@@ -196,7 +196,7 @@ func TestCreateManySkills(t *testing.T) {
 		names = append(names, fmt.Sprintf("Skill %02d", i))
 		quoted = append(quoted, fmt.Sprintf(`"Skill %02d:%d"`, i, i%6))
 	}
-	cfg := emulator.Config{Skills: names, Languages: []string{"English", "Spanish"},
+	cfg := genesystest.Config{Skills: names, Languages: []string{"English", "Spanish"},
 		Queues: []string{"Billing", "Spanish Support", "General Support"}}
 	s := harness.New(t, harness.Options{Emulator: cfg, Extra: "group big {\n skills " + strings.Join(quoted, " ") + "\n }"})
 	r := s.Do(http.MethodPost, "/Users", s.Writer(), `{"userName":"frank@example.com","groups":[{"display":"big"}]}`).Expect(t, http.StatusCreated)
@@ -314,7 +314,7 @@ func TestBadCreateInputs(t *testing.T) {
 	s.NoRejections()
 }
 
-func hasProficiency(list []emulator.Proficiency, id string, p float64) bool {
+func hasProficiency(list []genesystest.Proficiency, id string, p float64) bool {
 	for _, x := range list {
 		if x.ID == id && x.Proficiency == p {
 			return true

@@ -8,15 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // TestGatewayCredentialsRefused: Genesys refusing the gateway's own client
 // credentials is a 502 for the caller (its token was fine), never a 401, and
 // the audit says why.
 func TestGatewayCredentialsRefused(t *testing.T) {
-	s := harness.New(t, harness.Options{Emulator: emulator.Config{ClientID: harness.ClientID, ClientSecret: "the-real-secret"}})
+	s := harness.New(t, harness.Options{Emulator: genesystest.Config{ClientID: harness.ClientID, ClientSecret: "the-real-secret"}})
 	// The stack was configured with the emulator's secret; load a wrong one.
 	s.Load(strings.Replace(s.CaddyConfig, "client_secret {env.TEST_GENESYS_SECRET}", "client_secret not-the-secret", 1))
 	r := s.Do(http.MethodPost, "/Users", s.Writer(), `{"userName":"x@example.com"}`)
@@ -40,7 +40,7 @@ func TestGatewayCredentialsRefused(t *testing.T) {
 // max_retry_wait is answered 429 with Retry-After at once.
 func TestRateLimitBeyondBudgetReachesCaller(t *testing.T) {
 	s := harness.New(t, harness.Options{})
-	s.Emu.SetFaults(emulator.Faults{Rate429: 1, RetryAfter: 120})
+	s.Emu.SetFaults(genesystest.Faults{Rate429: 1, RetryAfter: 120})
 	start := time.Now()
 	r := s.Do(http.MethodGet, "/Users", s.Writer(), nil)
 	r.ExpectSCIMError(t, http.StatusTooManyRequests, "")

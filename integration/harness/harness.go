@@ -31,8 +31,8 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/caddyscim/caddyscim"
-	"github.com/caddyscim/caddyscim/integration/emulator"
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
 // Caddy is process-global: the tests in this package boot one Caddy at a
@@ -48,9 +48,9 @@ const (
 // and a real Caddy serving scim_genesys against both.
 type Stack struct {
 	T           *testing.T
-	Emu         *emulator.Emulator
+	Emu         *genesystest.Emulator
 	APIURL      string
-	IdP         *idp.IdP
+	IdP         *idptest.IdP
 	JWKSURL     string
 	Site        string // http://127.0.0.1:port
 	Base        string // site + /scim/v2
@@ -68,8 +68,8 @@ type Stack struct {
 }
 
 type Options struct {
-	Emulator emulator.Config // ClientID/Secret and seeds default when empty
-	Extra    string          // more scim_genesys options, one per line
+	Emulator genesystest.Config // ClientID/Secret and seeds default when empty
+	Extra    string             // more scim_genesys options, one per line
 	// IdPDown makes the JWKS answer 503 from the start.
 	IdPDown bool
 }
@@ -98,7 +98,7 @@ func New(t *testing.T, o Options) *Stack {
 		cfg.Languages = []string{"English", "Spanish"}
 		cfg.Queues = []string{"Billing", "Spanish Support", "General Support", "Escalations"}
 	}
-	s := &Stack{T: t, Emu: emulator.New(cfg), Client: &http.Client{Timeout: 60 * time.Second},
+	s := &Stack{T: t, Emu: genesystest.New(cfg), Client: &http.Client{Timeout: 60 * time.Second},
 		secrets: map[string]bool{}}
 	s.Remember(cfg.ClientSecret)
 	// Registered first, so it runs last: after Caddy stopped and flushed.
@@ -108,7 +108,7 @@ func New(t *testing.T, o Options) *Stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Emu.Close)
-	if s.IdP, err = idp.New(); err != nil {
+	if s.IdP, err = idptest.New(); err != nil {
 		t.Fatal(err)
 	}
 	if s.JWKSURL, err = s.IdP.Start(); err != nil {
@@ -221,7 +221,7 @@ func FreePort(t *testing.T) int {
 
 // Token mints a valid token with the given roles.
 func (s *Stack) Token(roles ...string) string {
-	return s.IdP.Mint(idp.Claims{Subject: "provisioner@test", Audience: []string{Audience}, Roles: roles})
+	return s.IdP.Mint(idptest.Claims{Subject: "provisioner@test", Audience: []string{Audience}, Roles: roles})
 }
 
 // Writer is a token allowed to do everything.

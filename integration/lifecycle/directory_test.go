@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // directory is a seeded Genesys org for the list and filter tests: 23
@@ -35,27 +35,29 @@ func seedDirectory(t *testing.T, s *harness.Stack) directory {
 	t.Helper()
 	type seed struct {
 		key string
-		emulator.UserSeed
+		genesystest.UserSeed
 	}
-	scim := func(key string) []emulator.ExternalID { return []emulator.ExternalID{{Authority: "scim", Key: key}} }
+	scim := func(key string) []genesystest.ExternalID {
+		return []genesystest.ExternalID{{Authority: "scim", Key: key}}
+	}
 	seeds := []seed{
-		{"alice", emulator.UserSeed{Name: "Alice Anders", Email: "alice.anders@example.com", Title: "Agent", Department: "Sales",
+		{"alice", genesystest.UserSeed{Name: "Alice Anders", Email: "alice.anders@example.com", Title: "Agent", Department: "Sales",
 			ExternalIDs: scim("ext-alice"),
-			Addresses:   []emulator.Contact{{Address: "alice.work@corp.example", MediaType: "EMAIL", Type: "WORK"}}}},
-		{"bob", emulator.UserSeed{Name: "Bob Brown", Email: "bob.brown@example.com", State: "inactive", ExternalIDs: scim("ext-bob")}},
-		{"carol", emulator.UserSeed{Name: "Carol Anders", Email: "carol.anders@example.com"}},
-		{"dave", emulator.UserSeed{Name: "Dave Dunn", Email: "dave.dunn@example.com", State: "inactive"}},
-		{"dana", emulator.UserSeed{Name: "Dana Deleted", Email: "dana.deleted@example.com", State: "deleted", ExternalIDs: scim("ext-dana")}},
-		{"gone", emulator.UserSeed{Name: "Anders Gone", Email: "gone.anders@example.com", State: "deleted"}},
+			Addresses:   []genesystest.Contact{{Address: "alice.work@corp.example", MediaType: "EMAIL", Type: "WORK"}}}},
+		{"bob", genesystest.UserSeed{Name: "Bob Brown", Email: "bob.brown@example.com", State: "inactive", ExternalIDs: scim("ext-bob")}},
+		{"carol", genesystest.UserSeed{Name: "Carol Anders", Email: "carol.anders@example.com"}},
+		{"dave", genesystest.UserSeed{Name: "Dave Dunn", Email: "dave.dunn@example.com", State: "inactive"}},
+		{"dana", genesystest.UserSeed{Name: "Dana Deleted", Email: "dana.deleted@example.com", State: "deleted", ExternalIDs: scim("ext-dana")}},
+		{"gone", genesystest.UserSeed{Name: "Anders Gone", Email: "gone.anders@example.com", State: "deleted"}},
 	}
 	for i := 1; i <= 19; i++ {
-		su := emulator.UserSeed{Name: fmt.Sprintf("Filler %02d", i), Email: fmt.Sprintf("filler%02d@example.com", i)}
+		su := genesystest.UserSeed{Name: fmt.Sprintf("Filler %02d", i), Email: fmt.Sprintf("filler%02d@example.com", i)}
 		if i%5 == 0 {
 			su.State = "inactive"
 		}
 		seeds = append(seeds, seed{fmt.Sprintf("filler%02d", i), su})
 		if i == 9 { // a deleted user in the middle of the email order
-			seeds = append(seeds, seed{"filler99", emulator.UserSeed{Name: "Filler 99", Email: "filler09x@example.com", State: "deleted"}})
+			seeds = append(seeds, seed{"filler99", genesystest.UserSeed{Name: "Filler 99", Email: "filler09x@example.com", State: "deleted"}})
 		}
 	}
 	d := directory{id: map[string]string{}, name: map[string]string{}}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // get reads a discovery document: 200, application/scim+json.
@@ -44,7 +44,7 @@ func resources(t *testing.T, list map[string]any) []map[string]any {
 func TestServiceProviderConfigIsTruthful(t *testing.T) {
 	s := newStack(t, "max_results 7")
 	for i := range 10 {
-		mustSeed(t, s, emulator.UserSeed{Name: fmt.Sprintf("User %02d", 10-i), Email: fmt.Sprintf("user%02d@example.com", i)})
+		mustSeed(t, s, genesystest.UserSeed{Name: fmt.Sprintf("User %02d", 10-i), Email: fmt.Sprintf("user%02d@example.com", i)})
 	}
 	spc := get(t, s, "/ServiceProviderConfig")
 	if sc, _ := spc["schemas"].([]any); len(sc) != 1 || sc[0] != "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig" {

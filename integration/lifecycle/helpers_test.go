@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 const (
@@ -139,7 +139,7 @@ func createUser(t *testing.T, s *harness.Stack, body string, headers ...string) 
 }
 
 // genesysUser is the emulator's copy of user id; it must exist.
-func genesysUser(t *testing.T, s *harness.Stack, id string) emulator.User {
+func genesysUser(t *testing.T, s *harness.Stack, id string) genesystest.User {
 	t.Helper()
 	u, ok := s.Emu.User(id)
 	if !ok {
@@ -149,7 +149,7 @@ func genesysUser(t *testing.T, s *harness.Stack, id string) emulator.User {
 }
 
 // workAddress is the user's Genesys EMAIL/WORK address ("" when none).
-func workAddress(u emulator.User) string {
+func workAddress(u genesystest.User) string {
 	for _, a := range u.Addresses {
 		if a.MediaType == "EMAIL" && a.Type == "WORK" {
 			return a.Address
@@ -192,8 +192,8 @@ func expectAudited(t *testing.T, s *harness.Stack, event, genesysID string) {
 }
 
 // hasProficiency reports whether list holds id at proficiency p.
-func hasProficiency(list []emulator.Proficiency, id string, p float64) bool {
-	return slices.ContainsFunc(list, func(x emulator.Proficiency) bool { return x.ID == id && x.Proficiency == p })
+func hasProficiency(list []genesystest.Proficiency, id string, p float64) bool {
+	return slices.ContainsFunc(list, func(x genesystest.Proficiency) bool { return x.ID == id && x.Proficiency == p })
 }
 
 // inQueue reports whether userID is a member of the named queue.
@@ -207,9 +207,9 @@ func inQueue(t *testing.T, s *harness.Stack, queue, userID string) bool {
 }
 
 // mustSeed seeds users into the emulator, failing the test on error.
-func mustSeed(t *testing.T, s *harness.Stack, seeds ...emulator.UserSeed) []emulator.User {
+func mustSeed(t *testing.T, s *harness.Stack, seeds ...genesystest.UserSeed) []genesystest.User {
 	t.Helper()
-	out := make([]emulator.User, len(seeds))
+	out := make([]genesystest.User, len(seeds))
 	for i, su := range seeds {
 		u, err := s.Emu.SeedUser(su)
 		if err != nil {

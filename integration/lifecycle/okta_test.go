@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // oktaCreate is Okta's create (scim-clients.md 3.2 step 2).
@@ -24,7 +24,7 @@ func TestOktaUserOperations(t *testing.T) {
 	s := newStack(t)
 	tok := s.Writer()
 	// Okta's precondition: at least one user exists.
-	seed := mustSeed(t, s, emulator.UserSeed{Name: "Seed Person", Email: "seed.person@example.com"})[0]
+	seed := mustSeed(t, s, genesystest.UserSeed{Name: "Seed Person", Email: "seed.person@example.com"})[0]
 	existence := query("filter", `userName eq "test.user@okta.local"`, "startIndex", "1", "count", "100")
 
 	// 1. Does the user exist? No.

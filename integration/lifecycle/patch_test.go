@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // patchTarget is the user the PATCH tests change: every mapped field set,
@@ -19,7 +19,7 @@ const patchTarget = `{"userName":"pat@example.com","name":{"formatted":"Pat Targ
 
 // expectUnchanged fails unless the Genesys user still equals before
 // (version included) and no upstream PATCH was sent since patches.
-func expectUnchanged(t *testing.T, s *harness.Stack, before emulator.User, patches int) {
+func expectUnchanged(t *testing.T, s *harness.Stack, before genesystest.User, patches int) {
 	t.Helper()
 	if u := genesysUser(t, s, before.ID); !reflect.DeepEqual(u, before) {
 		t.Fatalf("the Genesys user changed:\n got %+v\nwant %+v", u, before)

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // bulkParams sizes the bulk provisioning scenario.
@@ -57,7 +57,7 @@ func (r bulkResult) Share() float64 {
 // emulator enforcing RateLimit calls a minute with rate_limit to match.
 func runBulk(t *testing.T, p bulkParams) bulkResult {
 	s := harness.New(t, harness.Options{
-		Emulator: emulator.Config{RateLimit: p.RateLimit, RateWindow: time.Minute},
+		Emulator: genesystest.Config{RateLimit: p.RateLimit, RateWindow: time.Minute},
 		Extra:    fmt.Sprintf("rate_limit %d 1m", p.RateLimit),
 	})
 	token := longToken(s.IdP, "scim_provisioner")

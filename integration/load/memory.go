@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // memoryParams sizes the memory scenario.
@@ -52,7 +52,7 @@ func (r memoryResult) Growth() uint64 {
 // small so its ring is full before the first measurement and does not grow
 // with the run.
 func runMemory(t *testing.T, p memoryParams) memoryResult {
-	s := harness.New(t, harness.Options{Emulator: emulator.Config{Fast: true, LogLimit: 200}, Extra: unpaced})
+	s := harness.New(t, harness.Options{Emulator: genesystest.Config{Fast: true, LogLimit: 200}, Extra: unpaced})
 	seedUsers(t, s.Emu, p.Users)
 	token := longToken(s.IdP, "scim_provisioner")
 	s.Remember(token)

@@ -16,9 +16,9 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/caddyscim/caddyscim"
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
 // overheadRig is one Caddy with two sites in front of the same emulator in
@@ -26,7 +26,7 @@ import (
 // list (the floor for any one-hop gateway). It takes a testing.TB, unlike
 // harness.New, so that the benchmark can boot it too.
 type overheadRig struct {
-	Emu      *emulator.Emulator
+	Emu      *genesystest.Emulator
 	SCIMURL  string // GET /scim/v2/Users?count=100 on the scim_genesys site
 	FloorURL string // GET /api/v2/users?pageSize=100 on the proxy site
 	Token    string // a caller JWT with the provisioner role
@@ -76,7 +76,7 @@ const unpaced = "rate_limit 6000000 1m\n\t\tmax_concurrency 256"
 // identity provider and Caddy with overheadCaddyfile.
 func newOverheadRig(tb testing.TB, users int) *overheadRig {
 	tb.Helper()
-	emu := emulator.New(emulator.Config{
+	emu := genesystest.New(genesystest.Config{
 		ClientID: harness.ClientID, ClientSecret: harness.ClientSecret, Fast: true,
 		Skills:    []string{"Billing", "Payments", "Support"},
 		Languages: []string{"English", "Spanish"},
@@ -88,7 +88,7 @@ func newOverheadRig(tb testing.TB, users int) *overheadRig {
 	}
 	tb.Cleanup(emu.Close)
 	seedUsers(tb, emu, users)
-	p, err := idp.New()
+	p, err := idptest.New()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -186,10 +186,10 @@ func freeAddr(tb testing.TB) string {
 }
 
 // seedUsers creates n users directly in the emulator.
-func seedUsers(tb testing.TB, emu *emulator.Emulator, n int) {
+func seedUsers(tb testing.TB, emu *genesystest.Emulator, n int) {
 	tb.Helper()
 	for i := range n {
-		if _, err := emu.SeedUser(emulator.UserSeed{
+		if _, err := emu.SeedUser(genesystest.UserSeed{
 			Name: fmt.Sprintf("Seed User %04d", i), Email: fmt.Sprintf("seed.%04d@example.com", i),
 			Title: "Agent", Department: "Support",
 		}); err != nil {
@@ -202,8 +202,8 @@ func seedUsers(tb testing.TB, emu *emulator.Emulator, n int) {
 const tokenLifetime = 2 * time.Hour
 
 // longToken mints a caller token with roles that outlives the run.
-func longToken(p *idp.IdP, roles ...string) string {
+func longToken(p *idptest.IdP, roles ...string) string {
 	now := time.Now()
-	return p.Mint(idp.Claims{Subject: "load@test", Audience: []string{harness.Audience}, Roles: roles,
+	return p.Mint(idptest.Claims{Subject: "load@test", Audience: []string{harness.Audience}, Roles: roles,
 		IssuedAt: now, ExpiresAt: now.Add(tokenLifetime)})
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // routing is what one harness.DefaultGroups group block assigns.
@@ -67,7 +67,7 @@ func (p person) createBody() string {
 // missing, extra or deleted user, a wrong external id, routing that is not
 // exactly the group's, a queue membership missing or held twice. At most
 // limit problems are listed.
-func problems(emu *emulator.Emulator, want []person, limit int) []string {
+func problems(emu *genesystest.Emulator, want []person, limit int) []string {
 	var out []string
 	add := func(format string, a ...any) {
 		if len(out) < limit {
@@ -99,7 +99,7 @@ func problems(emu *emulator.Emulator, want []person, limit int) []string {
 		if u.State != "active" {
 			add("%s: state %q", p.UserName, u.State)
 		}
-		if len(u.ExternalIDs) != 1 || u.ExternalIDs[0] != (emulator.ExternalID{Authority: "scim", Key: p.ExternalID}) {
+		if len(u.ExternalIDs) != 1 || u.ExternalIDs[0] != (genesystest.ExternalID{Authority: "scim", Key: p.ExternalID}) {
 			add("%s: external ids %+v, want scim/%s once", p.UserName, u.ExternalIDs, p.ExternalID)
 		}
 		r := groupRouting[p.Group]
@@ -123,7 +123,7 @@ func problems(emu *emulator.Emulator, want []person, limit int) []string {
 }
 
 // proficiencies maps assignment names to proficiencies.
-func proficiencies(ps []emulator.Proficiency) map[string]float64 {
+func proficiencies(ps []genesystest.Proficiency) map[string]float64 {
 	out := map[string]float64{}
 	for _, p := range ps {
 		out[p.Name] = p.Proficiency
@@ -135,7 +135,7 @@ func proficiencies(ps []emulator.Proficiency) map[string]float64 {
 // deadline passes (post-create steps may still be in the gateway's outbox),
 // and returns the problems left. There is no event to wait on: the outbox
 // retries in the background.
-func awaitConverged(emu *emulator.Emulator, want []person, within time.Duration) []string {
+func awaitConverged(emu *genesystest.Emulator, want []person, within time.Duration) []string {
 	deadline := time.Now().Add(within)
 	for {
 		p := problems(emu, want, 20)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // The full-size scenarios of issue 9 (each needs -load).
@@ -20,7 +20,7 @@ func TestBulkProvisioning(t *testing.T) {
 }
 
 // soakFaults are the issue's fault rates.
-var soakFaults = emulator.Faults{Rate429: 0.30, RetryAfter: 1, Rate503: 0.10, RateReset: 0.05}
+var soakFaults = genesystest.Faults{Rate429: 0.30, RetryAfter: 1, Rate503: 0.10, RateReset: 0.05}
 
 // TestFaultSoak: 200 users provisioned through 30% 429s, 10% 503s, 5%
 // resets and a 2 s search lag end exactly right.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // TestSmoke runs every scenario at a tiny size so the harness cannot rot:
@@ -30,7 +30,7 @@ func TestSmoke(t *testing.T) {
 		// kind still occurs.
 		res := runSoak(t, soakParams{Users: 6, Workers: 3, SearchLag: 300 * time.Millisecond, Cycles: 3,
 			Converge: 15 * time.Second,
-			Faults:   emulator.Faults{Rate429: 0.10, RetryAfter: 1, Rate503: 0.08, RateReset: 0.05, Seed: 9}})
+			Faults:   genesystest.Faults{Rate429: 0.10, RetryAfter: 1, Rate503: 0.08, RateReset: 0.05, Seed: 9}})
 		res.report(io.Discard)
 		res.check(t)
 	})

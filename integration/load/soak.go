@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // soakParams sizes the fault soak.
 type soakParams struct {
 	Users     int
 	Workers   int // the client's concurrent provisioning threads
-	Faults    emulator.Faults
+	Faults    genesystest.Faults
 	SearchLag time.Duration
 	Cycles    int // passes over the users not yet provisioned
 	Converge  time.Duration

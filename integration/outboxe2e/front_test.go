@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // skillsEndpoint is the only way the gateway assigns skills (SPEC section 4:
@@ -35,7 +35,7 @@ type front struct {
 }
 
 // newFront serves emu on a new local port until the test ends.
-func newFront(t *testing.T, emu *emulator.Emulator) *front {
+func newFront(t *testing.T, emu *genesystest.Emulator) *front {
 	f := &front{emu: emu.Handler()}
 	srv := httptest.NewServer(f)
 	f.URL = srv.URL

@@ -8,8 +8,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/integration/harness"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // stack is a harness stack whose in-process Caddy reaches the emulator
@@ -59,12 +59,12 @@ func agent(email string) string {
 }
 
 // failSkills makes every skills assignment fail (503) until recoverSkills.
-func failSkills(emu *emulator.Emulator) {
+func failSkills(emu *genesystest.Emulator) {
 	emu.FailNext(skillsEndpoint, 100000, http.StatusServiceUnavailable)
 }
 
 // recoverSkills ends failSkills (and every other injected fault).
-func recoverSkills(emu *emulator.Emulator) { emu.ClearFaults() }
+func recoverSkills(emu *genesystest.Emulator) { emu.ClearFaults() }
 
 // createQueued creates an agent through the gateway at base while skills
 // fail: 201, the Genesys user exists without skills (so the step was not
@@ -89,7 +89,7 @@ func createQueued(t *testing.T, hs *harness.Stack, base, token, email string) st
 
 // billingSkills reports whether the user holds the "CC Billing" skills
 // (Billing:4, Payments at the default 3).
-func billingSkills(emu *emulator.Emulator, id string) bool {
+func billingSkills(emu *genesystest.Emulator, id string) bool {
 	u, ok := emu.User(id)
 	if !ok {
 		return false
@@ -99,7 +99,7 @@ func billingSkills(emu *emulator.Emulator, id string) bool {
 	return hasProficiency(u.Skills, billing, 4) && hasProficiency(u.Skills, payments, 3)
 }
 
-func hasProficiency(ps []emulator.Proficiency, id string, p float64) bool {
+func hasProficiency(ps []genesystest.Proficiency, id string, p float64) bool {
 	for _, x := range ps {
 		if x.ID == id && x.Proficiency == p {
 			return true
@@ -112,7 +112,7 @@ func hasProficiency(ps []emulator.Proficiency, id string, p float64) bool {
 // step: assigned in Genesys, PATCHed successfully exactly once with no call
 // after that success, no entry left in storage, and one SCIM_ROUTING_ASSIGNED
 // in the audit.
-func expectCompletedOnce(t *testing.T, emu *emulator.Emulator, f *front, storage, id string, audit []auditEntry) {
+func expectCompletedOnce(t *testing.T, emu *genesystest.Emulator, f *front, storage, id string, audit []auditEntry) {
 	t.Helper()
 	if !billingSkills(emu, id) {
 		t.Errorf("user %s: skills not assigned", id)

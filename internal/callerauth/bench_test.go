@@ -4,15 +4,15 @@ import (
 	"context"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
 // benchmarkVerify measures Verify with the keys already cached: the cost
 // every SCIM request pays.
-func benchmarkVerify(b *testing.B, opts ...idp.MintOption) {
+func benchmarkVerify(b *testing.B, opts ...idptest.MintOption) {
 	h := newHarness(b, nil)
 	h.start(b)
-	header := "Bearer " + h.idp.Mint(idp.Claims{Subject: "entra-app", Roles: []string{"scim_provisioner"}}, opts...)
+	header := "Bearer " + h.idp.Mint(idptest.Claims{Subject: "entra-app", Roles: []string{"scim_provisioner"}}, opts...)
 	ctx := context.Background()
 	if _, err := h.v.Verify(ctx, header); err != nil {
 		b.Fatal(err)
@@ -26,5 +26,5 @@ func benchmarkVerify(b *testing.B, opts ...idp.MintOption) {
 	}
 }
 
-func BenchmarkVerifyRS256(b *testing.B) { benchmarkVerify(b, idp.WithRSA()) }
-func BenchmarkVerifyES256(b *testing.B) { benchmarkVerify(b, idp.WithEC()) }
+func BenchmarkVerifyRS256(b *testing.B) { benchmarkVerify(b, idptest.WithRSA()) }
+func BenchmarkVerifyES256(b *testing.B) { benchmarkVerify(b, idptest.WithEC()) }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
 // testCooldown is long on the fake clock, so only Advance ends it: tests
@@ -34,7 +34,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 type harness struct {
-	idp   *idp.IdP
+	idp   *idptest.IdP
 	v     *Verifier
 	clock *fakeClock
 }
@@ -43,7 +43,7 @@ type harness struct {
 // for it; mod may change the Config first.
 func newHarness(t testing.TB, mod func(*Config)) *harness {
 	t.Helper()
-	p, err := idp.New()
+	p, err := idptest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func newHarness(t testing.TB, mod func(*Config)) *harness {
 	cfg := Config{
 		JWKSURL:         jwksURL,
 		Issuer:          p.Issuer(),
-		Audiences:       []string{idp.DefaultAudience},
+		Audiences:       []string{idptest.DefaultAudience},
 		FetchTimeout:    2 * time.Second,
 		RefreshCooldown: testCooldown,
 	}

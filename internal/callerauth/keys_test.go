@@ -9,7 +9,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
@@ -91,7 +91,7 @@ func TestRSAKeyNeverVerifiesHS256(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, opt := range []idp.MintOption{idp.WithHS256PublicKeyPEM(), idp.WithHS256PublicKeyDER()} {
+	for _, opt := range []idptest.MintOption{idptest.WithHS256PublicKeyPEM(), idptest.WithHS256PublicKeyDER()} {
 		tok, err := parseToken(h.idp.Mint(anyRole, opt))
 		if err != nil {
 			t.Fatal(err)

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
-var anyRole = idp.Claims{Subject: "s", Roles: []string{"admin"}}
+var anyRole = idptest.Claims{Subject: "s", Roles: []string{"admin"}}
 
 func TestKeyRotationPickedUpWithoutRestart(t *testing.T) {
 	h := newHarness(t, nil)
@@ -26,7 +26,7 @@ func TestKeyRotationPickedUpWithoutRestart(t *testing.T) {
 	if err := h.idp.Rotate(); err != nil {
 		t.Fatal(err)
 	}
-	newTok := h.idp.Mint(anyRole, idp.WithEC())
+	newTok := h.idp.Mint(anyRole, idptest.WithEC())
 
 	// Inside the cooldown of the first fetch, an unknown kid fetches nothing.
 	fetches := h.idp.Fetches()
@@ -57,7 +57,7 @@ func TestUnknownKidStormFetchesAtMostTwice(t *testing.T) {
 	h := newHarness(t, nil)
 	h.start(t)
 	h.clock.Advance(testCooldown) // the storm may trigger exactly one refresh
-	tok := h.idp.Mint(anyRole, idp.WithUnknownKid())
+	tok := h.idp.Mint(anyRole, idptest.WithUnknownKid())
 
 	const n = 1000
 	var wrong atomic.Int32
@@ -87,10 +87,10 @@ func TestUnknownKidStormFetchesAtMostTwice(t *testing.T) {
 func TestOutageAfterKeysKnownKeepsVerifying(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		outage func(*idp.IdP)
+		outage func(*idptest.IdP)
 	}{
-		{"down", func(p *idp.IdP) { p.SetDown(true) }},
-		{"hanging", func(p *idp.IdP) { p.SetHang(true) }},
+		{"down", func(p *idptest.IdP) { p.SetDown(true) }},
+		{"hanging", func(p *idptest.IdP) { p.SetHang(true) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var fetchErrs atomic.Int32
@@ -102,7 +102,7 @@ func TestOutageAfterKeysKnownKeepsVerifying(t *testing.T) {
 			// An unknown kid starts a refresh that will fail or hang; neither
 			// it nor a good token waits for it.
 			begin := time.Now()
-			if _, err := h.verify(h.idp.Mint(anyRole, idp.WithUnknownKid())); reasonOf(err) != reasonUnknownKid {
+			if _, err := h.verify(h.idp.Mint(anyRole, idptest.WithUnknownKid())); reasonOf(err) != reasonUnknownKid {
 				t.Fatalf("err = %v, want unknown kid", err)
 			}
 			if _, err := h.verify(h.idp.Mint(anyRole)); err != nil {
@@ -112,7 +112,7 @@ func TestOutageAfterKeysKnownKeepsVerifying(t *testing.T) {
 				t.Fatalf("requests took %v during the outage", d)
 			}
 			waitRefresh(t, h.v)
-			if _, err := h.verify(h.idp.Mint(anyRole, idp.WithEC())); err != nil {
+			if _, err := h.verify(h.idp.Mint(anyRole, idptest.WithEC())); err != nil {
 				t.Fatalf("after the failed refresh: %v", err)
 			}
 			if fetchErrs.Load() == 0 {
@@ -210,7 +210,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	h.idp.SetHang(true)
 	h.clock.Advance(testCooldown)
 	fetches := h.idp.Fetches()
-	_, _ = h.verify(h.idp.Mint(anyRole, idp.WithUnknownKid())) // starts a fetch that hangs
+	_, _ = h.verify(h.idp.Mint(anyRole, idptest.WithUnknownKid())) // starts a fetch that hangs
 	waitFor(t, func() bool { return h.idp.Fetches() > fetches })
 	h.v.Close()
 

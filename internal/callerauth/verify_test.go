@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/idp"
+	"github.com/caddyscim/caddyscim/internal/idptest"
 )
 
 // TestVerify covers every way a request's credentials can be wrong (issue 3)
@@ -18,13 +18,13 @@ func TestVerify(t *testing.T) {
 	p := h.idp
 	now := time.Now()
 	rsaKid, ecKid := p.KeyIDs()
-	good := idp.Claims{Subject: "entra-app", Roles: []string{"scim_provisioner"}}
-	with := func(mod func(*idp.Claims)) idp.Claims {
+	good := idptest.Claims{Subject: "entra-app", Roles: []string{"scim_provisioner"}}
+	with := func(mod func(*idptest.Claims)) idptest.Claims {
 		c := good
 		mod(&c)
 		return c
 	}
-	bearer := func(c idp.Claims, opts ...idp.MintOption) string { return "Bearer " + p.Mint(c, opts...) }
+	bearer := func(c idptest.Claims, opts ...idptest.MintOption) string { return "Bearer " + p.Mint(c, opts...) }
 
 	for _, tc := range []struct {
 		name   string
@@ -33,7 +33,7 @@ func TestVerify(t *testing.T) {
 		reason string // expected InvalidTokenError reason; "" means success
 	}{
 		{"valid RS256 (JWKS key without alg)", bearer(good), nil, ""},
-		{"valid ES256 (JWKS key with alg)", bearer(good, idp.WithEC()), nil, ""},
+		{"valid ES256 (JWKS key with alg)", bearer(good, idptest.WithEC()), nil, ""},
 		{"scheme is case-insensitive", "bearer " + p.Mint(good), nil, ""},
 
 		{"no header", "", ErrNoToken, ""},
@@ -48,29 +48,29 @@ func TestVerify(t *testing.T) {
 		{"empty header, no signature", "Bearer e30.e30.", nil, reasonAlgorithm},
 		{"RS256 with no signature", "Bearer " + strings.TrimRight(p.Mint(good), "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"), nil, reasonSignature},
 		{"too large", "Bearer " + string(make([]byte, maxTokenLen+1)), nil, reasonTooLarge},
-		{"alg none", bearer(good, idp.WithAlgNone()), nil, reasonAlgorithm},
-		{"HS256 keyed with RSA public key PEM", bearer(good, idp.WithHS256PublicKeyPEM()), nil, reasonAlgorithm},
-		{"HS256 keyed with RSA public key DER", bearer(good, idp.WithHS256PublicKeyDER()), nil, reasonAlgorithm},
-		{"RS256 naming the EC key", bearer(good, idp.WithKid(ecKid)), nil, reasonKeyMismatch},
-		{"ES256 naming the RSA key", bearer(good, idp.WithEC(), idp.WithKid(rsaKid)), nil, reasonKeyMismatch},
-		{"crit header", bearer(good, idp.WithHeader("crit", []string{"exp"})), nil, reasonCrit},
-		{"missing kid", bearer(good, idp.WithoutKid()), nil, reasonNoKid},
-		{"unknown kid", bearer(good, idp.WithUnknownKid()), nil, reasonUnknownKid},
-		{"key not in the JWKS", bearer(good, idp.WithForeignKey()), nil, reasonSignature},
-		{"tampered payload", bearer(good, idp.WithTamperedPayload()), nil, reasonSignature},
+		{"alg none", bearer(good, idptest.WithAlgNone()), nil, reasonAlgorithm},
+		{"HS256 keyed with RSA public key PEM", bearer(good, idptest.WithHS256PublicKeyPEM()), nil, reasonAlgorithm},
+		{"HS256 keyed with RSA public key DER", bearer(good, idptest.WithHS256PublicKeyDER()), nil, reasonAlgorithm},
+		{"RS256 naming the EC key", bearer(good, idptest.WithKid(ecKid)), nil, reasonKeyMismatch},
+		{"ES256 naming the RSA key", bearer(good, idptest.WithEC(), idptest.WithKid(rsaKid)), nil, reasonKeyMismatch},
+		{"crit header", bearer(good, idptest.WithHeader("crit", []string{"exp"})), nil, reasonCrit},
+		{"missing kid", bearer(good, idptest.WithoutKid()), nil, reasonNoKid},
+		{"unknown kid", bearer(good, idptest.WithUnknownKid()), nil, reasonUnknownKid},
+		{"key not in the JWKS", bearer(good, idptest.WithForeignKey()), nil, reasonSignature},
+		{"tampered payload", bearer(good, idptest.WithTamperedPayload()), nil, reasonSignature},
 
-		{"expired", bearer(with(func(c *idp.Claims) { c.ExpiresAt = now.Add(-time.Minute) })), nil, reasonExpired},
-		{"expired within skew", bearer(with(func(c *idp.Claims) { c.ExpiresAt = now.Add(-10 * time.Second) })), nil, ""},
-		{"no exp", bearer(with(func(c *idp.Claims) { c.Extra = map[string]any{"exp": nil} })), nil, reasonNoExp},
-		{"exp not a number", bearer(with(func(c *idp.Claims) { c.Extra = map[string]any{"exp": "tomorrow"} })), nil, reasonClaims},
-		{"not yet valid", bearer(with(func(c *idp.Claims) { c.NotBefore = now.Add(time.Minute) })), nil, reasonNotYetValid},
-		{"nbf within skew", bearer(with(func(c *idp.Claims) { c.NotBefore = now.Add(10 * time.Second) })), nil, ""},
-		{"issued in the future", bearer(with(func(c *idp.Claims) { c.IssuedAt = now.Add(time.Minute) })), nil, reasonIssuedInFuture},
-		{"wrong issuer", bearer(with(func(c *idp.Claims) { c.Issuer = "https://evil.example" })), nil, reasonIssuer},
-		{"no issuer", bearer(with(func(c *idp.Claims) { c.Extra = map[string]any{"iss": nil} })), nil, reasonIssuer},
-		{"wrong audience", bearer(with(func(c *idp.Claims) { c.Audience = []string{"other-api"} })), nil, reasonAudience},
-		{"no audience", bearer(with(func(c *idp.Claims) { c.Extra = map[string]any{"aud": nil} })), nil, reasonAudience},
-		{"one of several audiences", bearer(with(func(c *idp.Claims) { c.Audience = []string{"other-api", idp.DefaultAudience} })), nil, ""},
+		{"expired", bearer(with(func(c *idptest.Claims) { c.ExpiresAt = now.Add(-time.Minute) })), nil, reasonExpired},
+		{"expired within skew", bearer(with(func(c *idptest.Claims) { c.ExpiresAt = now.Add(-10 * time.Second) })), nil, ""},
+		{"no exp", bearer(with(func(c *idptest.Claims) { c.Extra = map[string]any{"exp": nil} })), nil, reasonNoExp},
+		{"exp not a number", bearer(with(func(c *idptest.Claims) { c.Extra = map[string]any{"exp": "tomorrow"} })), nil, reasonClaims},
+		{"not yet valid", bearer(with(func(c *idptest.Claims) { c.NotBefore = now.Add(time.Minute) })), nil, reasonNotYetValid},
+		{"nbf within skew", bearer(with(func(c *idptest.Claims) { c.NotBefore = now.Add(10 * time.Second) })), nil, ""},
+		{"issued in the future", bearer(with(func(c *idptest.Claims) { c.IssuedAt = now.Add(time.Minute) })), nil, reasonIssuedInFuture},
+		{"wrong issuer", bearer(with(func(c *idptest.Claims) { c.Issuer = "https://evil.example" })), nil, reasonIssuer},
+		{"no issuer", bearer(with(func(c *idptest.Claims) { c.Extra = map[string]any{"iss": nil} })), nil, reasonIssuer},
+		{"wrong audience", bearer(with(func(c *idptest.Claims) { c.Audience = []string{"other-api"} })), nil, reasonAudience},
+		{"no audience", bearer(with(func(c *idptest.Claims) { c.Extra = map[string]any{"aud": nil} })), nil, reasonAudience},
+		{"one of several audiences", bearer(with(func(c *idptest.Claims) { c.Audience = []string{"other-api", idptest.DefaultAudience} })), nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pr, err := h.v.Verify(t.Context(), tc.header)

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
@@ -21,7 +21,7 @@ func TestRestoreRetryFinishesTheUpdate(t *testing.T) {
 	}{{"fields PATCH fails", 2}, {"state PATCH fails", 3}} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newTestEnv(t, envOptions{})
-			seed, err := env.emu.SeedUser(emulator.UserSeed{Name: "Carol Gone", Email: "carol@example.com", State: "deleted", Title: "Old"})
+			seed, err := env.emu.SeedUser(genesystest.UserSeed{Name: "Carol Gone", Email: "carol@example.com", State: "deleted", Title: "Old"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
@@ -52,7 +52,7 @@ func TestCreateOktaShape(t *testing.T) {
 	if u.Name != "Test User" || u.State != "active" || len(u.Addresses) != 0 {
 		t.Errorf("Genesys user = %+v", u)
 	}
-	if !slices.Contains(u.ExternalIDs, emulator.ExternalID{Authority: "scim", Key: "00ujl29u0le5T6Aj10h7"}) {
+	if !slices.Contains(u.ExternalIDs, genesystest.ExternalID{Authority: "scim", Key: "00ujl29u0le5T6Aj10h7"}) {
 		t.Errorf("external ids = %v, want scim/00ujl29u0le5T6Aj10h7", u.ExternalIDs)
 	}
 	if out.ID != u.ID || out.UserName != "test.user@okta.local" || out.ExternalID != "00ujl29u0le5T6Aj10h7" ||
@@ -178,7 +178,7 @@ func TestCreateDuplicatePolicies(t *testing.T) {
 	for _, policy := range []string{ReturnExisting, Conflict} {
 		t.Run(policy, func(t *testing.T) {
 			env := newTestEnv(t, envOptions{onDuplicate: policy})
-			seed, err := env.emu.SeedUser(emulator.UserSeed{Name: "Bob Existing", Email: "bob@example.com", State: "inactive", Title: "Old"})
+			seed, err := env.emu.SeedUser(genesystest.UserSeed{Name: "Bob Existing", Email: "bob@example.com", State: "inactive", Title: "Old"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,8 +225,8 @@ func (e *testEnv) queueMembers(name string) []string {
 // A soft-deleted holder of the email is restored and updated: 201.
 func TestCreateRestoresDeletedUser(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
-	seed, err := env.emu.SeedUser(emulator.UserSeed{Name: "Carol Gone", Email: "carol@example.com", State: "deleted", Title: "Old",
-		ExternalIDs: []emulator.ExternalID{{Authority: "scim", Key: "old-key"}}})
+	seed, err := env.emu.SeedUser(genesystest.UserSeed{Name: "Carol Gone", Email: "carol@example.com", State: "deleted", Title: "Old",
+		ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "old-key"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestCreateRestoresDeletedUser(t *testing.T) {
 	if u.State != "active" || u.Name != "Carol Back" || u.Title != "New" {
 		t.Errorf("restored user = %+v", u)
 	}
-	if !slices.Equal(u.ExternalIDs, []emulator.ExternalID{{Authority: "scim", Key: "new-key"}}) {
+	if !slices.Equal(u.ExternalIDs, []genesystest.ExternalID{{Authority: "scim", Key: "new-key"}}) {
 		t.Errorf("external ids = %v, want only scim/new-key", u.ExternalIDs)
 	}
 	if len(u.Skills) != 1 || len(u.Languages) != 1 || !slices.Contains(env.queueMembers("Support"), u.ID) {
@@ -484,7 +484,7 @@ func TestCreateCallsPerUserAtTheFloor(t *testing.T) {
 // the response carries the version Genesys holds afterwards.
 func TestCreateSetsManager(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
-	boss, err := env.emu.SeedUser(emulator.UserSeed{Name: "Boss", Email: "boss@example.com"})
+	boss, err := env.emu.SeedUser(genesystest.UserSeed{Name: "Boss", Email: "boss@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

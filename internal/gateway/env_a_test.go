@@ -18,9 +18,9 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
 	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/outbox"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
@@ -60,7 +60,7 @@ func defaultGroups() []GroupRouting {
 
 type testEnv struct {
 	t       *testing.T
-	emu     *emulator.Emulator
+	emu     *genesystest.Emulator
 	client  *genesys.Client
 	gw      *Gateway
 	audits  *observer.ObservedLogs
@@ -69,7 +69,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	t.Helper()
-	emu := emulator.New(emulator.Config{
+	emu := genesystest.New(genesystest.Config{
 		ClientID: envClientID, ClientSecret: envClientSecret,
 		Skills:    append([]string{"Billing", "Sales"}, manySkills()...),
 		Languages: []string{"English", "Spanish"},
@@ -152,7 +152,7 @@ func (e *testEnv) create(u *scim.User) (*scim.User, bool) {
 }
 
 // user returns the emulator's user holding email, failing if none.
-func (e *testEnv) user(email string) emulator.User {
+func (e *testEnv) user(email string) genesystest.User {
 	e.t.Helper()
 	u, ok := e.emu.UserByEmail(email)
 	if !ok {

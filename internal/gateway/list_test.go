@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
@@ -25,11 +25,11 @@ func seedListing(env *testEnv) []string {
 			state = "inactive"
 		}
 		email := fmt.Sprintf("user%02d@example.com", n)
-		u := seed(env, emulator.UserSeed{Name: fmt.Sprintf("User %02d", n), Email: email, State: state})
+		u := seed(env, genesystest.UserSeed{Name: fmt.Sprintf("User %02d", n), Email: email, State: state})
 		all = append(all, seeded{email, u.ID})
 	}
-	seed(env, emulator.UserSeed{Name: "Deleted A", Email: "user00a@example.com", State: "deleted"})
-	seed(env, emulator.UserSeed{Name: "Deleted B", Email: "aaa@example.com", State: "deleted"})
+	seed(env, genesystest.UserSeed{Name: "Deleted A", Email: "user00a@example.com", State: "deleted"})
+	seed(env, genesystest.UserSeed{Name: "Deleted B", Email: "aaa@example.com", State: "deleted"})
 	slices.SortFunc(all, func(a, b seeded) int { return strings.Compare(a.email, b.email) })
 	ids := make([]string, len(all))
 	for i, s := range all {
@@ -86,14 +86,14 @@ func TestListWindows(t *testing.T) {
 // TestListFilters runs each supported filter form against the emulator.
 func TestListFilters(t *testing.T) {
 	env, ic := newLifeEnv(t)
-	ext := []emulator.ExternalID{{Authority: "scim", Key: "ext-carol"}}
-	alice := seed(env, emulator.UserSeed{Name: "Alice Smith", Email: "alice@example.com"})
-	bob := seed(env, emulator.UserSeed{Name: "Bob Smithers", Email: "bob@example.com", State: "inactive"})
-	carol := seed(env, emulator.UserSeed{Name: "Carol Jones", Email: "carol@example.com", ExternalIDs: ext,
-		Addresses: []emulator.Contact{{Address: "carol.w@corp.example", MediaType: "EMAIL", Type: "WORK"}}})
-	dave := seed(env, emulator.UserSeed{Name: "Dave Alston", Email: "dave@example.com"})
-	gone := seed(env, emulator.UserSeed{Name: "Alice Gone", Email: "gone@example.com", State: "deleted",
-		ExternalIDs: []emulator.ExternalID{{Authority: "scim", Key: "ext-gone"}}})
+	ext := []genesystest.ExternalID{{Authority: "scim", Key: "ext-carol"}}
+	alice := seed(env, genesystest.UserSeed{Name: "Alice Smith", Email: "alice@example.com"})
+	bob := seed(env, genesystest.UserSeed{Name: "Bob Smithers", Email: "bob@example.com", State: "inactive"})
+	carol := seed(env, genesystest.UserSeed{Name: "Carol Jones", Email: "carol@example.com", ExternalIDs: ext,
+		Addresses: []genesystest.Contact{{Address: "carol.w@corp.example", MediaType: "EMAIL", Type: "WORK"}}})
+	dave := seed(env, genesystest.UserSeed{Name: "Dave Alston", Email: "dave@example.com"})
+	gone := seed(env, genesystest.UserSeed{Name: "Alice Gone", Email: "gone@example.com", State: "deleted",
+		ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "ext-gone"}}})
 
 	tests := []struct {
 		filter string

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
 	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/outbox"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
@@ -49,8 +49,8 @@ func TestRetryable(t *testing.T) {
 // claiming the external id.
 func TestCreatePermanentStepFailureIsAuditedNotQueued(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
-	if _, err := env.emu.SeedUser(emulator.UserSeed{Name: "Holder", Email: "holder@example.com",
-		ExternalIDs: []emulator.ExternalID{{Authority: "scim", Key: "taken"}}}); err != nil {
+	if _, err := env.emu.SeedUser(genesystest.UserSeed{Name: "Holder", Email: "holder@example.com",
+		ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "taken"}}}); err != nil {
 		t.Fatal(err)
 	}
 	out, created := env.create(&scim.User{UserName: "jack@example.com", ExternalID: "taken"})
@@ -151,7 +151,7 @@ func TestWriteSupersedesQueuedExternalID(t *testing.T) {
 	env.gw.outbox.RunNow()
 	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
 	u := env.user("lou@example.com")
-	if !slices.Equal(u.ExternalIDs, []emulator.ExternalID{{Authority: "scim", Key: "new-B"}}) {
+	if !slices.Equal(u.ExternalIDs, []genesystest.ExternalID{{Authority: "scim", Key: "new-B"}}) {
 		t.Fatalf("external ids %v, want only new-B: the queued old-A replayed over the PUT", u.ExternalIDs)
 	}
 	if len(u.Skills) == 0 {

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
@@ -129,7 +129,7 @@ func TestEntraSequence(t *testing.T) {
 	}
 }
 
-func hasContact(cs []emulator.Contact, media, typ, addr string) bool {
+func hasContact(cs []genesystest.Contact, media, typ, addr string) bool {
 	for _, c := range cs {
 		if c.MediaType == media && c.Type == typ && strings.EqualFold(c.Address, addr) {
 			return true
@@ -151,7 +151,7 @@ func workEmailOf(u *scim.User) string {
 // upstream.
 func TestPatchAtomic(t *testing.T) {
 	env, ic := newLifeEnv(t)
-	amy := seed(env, emulator.UserSeed{Name: "Amy Adams", Email: "amy@example.com", Title: "Agent"})
+	amy := seed(env, genesystest.UserSeed{Name: "Amy Adams", Email: "amy@example.com", Title: "Agent"})
 	ic.reset()
 	for _, body := range []string{
 		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
@@ -185,7 +185,7 @@ func TestPatchAtomic(t *testing.T) {
 // PATCH that reactivates with groups routes the user.
 func TestPatchOktaActivation(t *testing.T) {
 	env, _ := newLifeEnv(t)
-	amy := seed(env, emulator.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
+	amy := seed(env, genesystest.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
 	p := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}`
 	if _, err := env.gw.PatchUser(env.ctx(), amy.ID, mustPatch(t, p), scim.Precondition{}); err != nil {
 		t.Fatal(err)
@@ -223,7 +223,7 @@ func contains(list []string, s string) bool {
 // userName); a work email equal to the userName clears the work address.
 func TestPatchUserNameAlone(t *testing.T) {
 	env, _ := newLifeEnv(t)
-	amy := seed(env, emulator.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
+	amy := seed(env, genesystest.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
 	op := func(body string) *scim.User {
 		t.Helper()
 		out, err := env.gw.PatchUser(env.ctx(), amy.ID, mustPatch(t, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+body+`]}`), scim.Precondition{})

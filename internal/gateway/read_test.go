@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // Helpers for the lifecycle tests (list, read, replace, patch, delete),
@@ -93,7 +93,7 @@ func newLifeEnv(t *testing.T) (*testEnv, *interceptor) {
 }
 
 // seed creates a user directly in the emulator.
-func seed(env *testEnv, s emulator.UserSeed) emulator.User {
+func seed(env *testEnv, s genesystest.UserSeed) genesystest.User {
 	env.t.Helper()
 	u, err := env.emu.SeedUser(s)
 	if err != nil {
@@ -103,7 +103,7 @@ func seed(env *testEnv, s emulator.UserSeed) emulator.User {
 }
 
 // userByID is the emulator's copy of a user.
-func userByID(env *testEnv, id string) emulator.User {
+func userByID(env *testEnv, id string) genesystest.User {
 	env.t.Helper()
 	u, ok := env.emu.User(id)
 	if !ok {
@@ -114,10 +114,10 @@ func userByID(env *testEnv, id string) emulator.User {
 
 func TestGetUser(t *testing.T) {
 	env, ic := newLifeEnv(t)
-	amy := seed(env, emulator.UserSeed{Name: "Amy Adams", Email: "amy@example.com", Title: "Agent",
-		ExternalIDs: []emulator.ExternalID{{Authority: "scim", Key: "HR-1"}}})
-	gone := seed(env, emulator.UserSeed{Name: "Gone", Email: "gone@example.com", State: "deleted"})
-	off := seed(env, emulator.UserSeed{Name: "Off Duty", Email: "off@example.com", State: "inactive"})
+	amy := seed(env, genesystest.UserSeed{Name: "Amy Adams", Email: "amy@example.com", Title: "Agent",
+		ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "HR-1"}}})
+	gone := seed(env, genesystest.UserSeed{Name: "Gone", Email: "gone@example.com", State: "deleted"})
+	off := seed(env, genesystest.UserSeed{Name: "Off Duty", Email: "off@example.com", State: "inactive"})
 
 	u, err := env.gw.GetUser(env.ctx(), amy.ID)
 	if err != nil {

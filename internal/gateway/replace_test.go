@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
 	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
@@ -76,10 +76,10 @@ func TestOktaSequence(t *testing.T) {
 // attributes; unmapped addresses survive.
 func TestReplaceClearsOmitted(t *testing.T) {
 	env, _ := newLifeEnv(t)
-	boss := seed(env, emulator.UserSeed{Name: "Boss", Email: "boss@example.com"})
-	amy := seed(env, emulator.UserSeed{Name: "Amy Adams", Email: "amy@example.com", Title: "Agent", Department: "Support",
-		Manager: boss.ID, ExternalIDs: []emulator.ExternalID{{Authority: "scim", Key: "HR-1"}},
-		Addresses: []emulator.Contact{
+	boss := seed(env, genesystest.UserSeed{Name: "Boss", Email: "boss@example.com"})
+	amy := seed(env, genesystest.UserSeed{Name: "Amy Adams", Email: "amy@example.com", Title: "Agent", Department: "Support",
+		Manager: boss.ID, ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "HR-1"}},
+		Addresses: []genesystest.Contact{
 			{Address: "amy.w@corp.example", MediaType: "EMAIL", Type: "WORK"},
 			{Address: "+13175551234", MediaType: "PHONE", Type: "WORK"},
 			{Address: "+13175550000", MediaType: "PHONE", Type: "WORK2"},
@@ -99,8 +99,8 @@ func TestReplaceClearsOmitted(t *testing.T) {
 	}
 
 	// A new external id replaces the mapping; a taken one is 409.
-	other := seed(env, emulator.UserSeed{Name: "Other", Email: "other@example.com",
-		ExternalIDs: []emulator.ExternalID{{Authority: "scim", Key: "HR-9"}}})
+	other := seed(env, genesystest.UserSeed{Name: "Other", Email: "other@example.com",
+		ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "HR-9"}}})
 	if _, err := env.gw.ReplaceUser(env.ctx(), amy.ID, decode(t, `{"userName":"amy@example.com","externalId":"HR-2"}`), scim.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestReplaceClearsOmitted(t *testing.T) {
 // conflict is 412.
 func TestWritePreconditionsAndVersions(t *testing.T) {
 	env, ic := newLifeEnv(t)
-	amy := seed(env, emulator.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
+	amy := seed(env, genesystest.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
 	stale := scim.Precondition{IfMatch: []string{"999"}}
 	title := mustPatch(t, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Lead"}]}`)
 
@@ -187,7 +187,7 @@ func TestWritePreconditionsAndVersions(t *testing.T) {
 // fails; the caller gets an error and the identical retry converges.
 func TestSecondWriteFailsThenConverges(t *testing.T) {
 	env, ic := newLifeEnv(t)
-	amy := seed(env, emulator.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
+	amy := seed(env, genesystest.UserSeed{Name: "Amy Adams", Email: "amy@example.com"})
 	p := mustPatch(t, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
 		{"op":"replace","path":"title","value":"Gone Fishing"},{"op":"replace","path":"active","value":false}]}`)
 	ic.set(func(r *http.Request, body []byte) int {

@@ -5,11 +5,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
-func profOf(ps []emulator.Proficiency) map[string]float64 {
+func profOf(ps []genesystest.Proficiency) map[string]float64 {
 	m := map[string]float64{}
 	for _, p := range ps {
 		m[p.Name] = p.Proficiency

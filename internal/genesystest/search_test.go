@@ -1,4 +1,4 @@
-package emulator_test
+package genesystest_test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // searchNames runs a search and returns the names of the results (sorted by
@@ -40,7 +40,7 @@ func (v *env) searchNames(body string) ([]string, float64) {
 }
 
 func searchFixture(t *testing.T) *env {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	for _, u := range []struct{ name, email, state, title string }{
 		{"Amy Adams", "amy@example.com", "active", "Agent"},
 		{"Bob Smith", "bob.smith@example.com", "active", "Lead"},
@@ -48,7 +48,7 @@ func searchFixture(t *testing.T) *env {
 		{"Dan Jones", "dan@example.com", "deleted", ""},
 		{"Eve Smithers", "eve@example.com", "active", ""},
 	} {
-		if _, err := v.emu.SeedUser(emulator.UserSeed{Name: u.name, Email: u.email, State: u.state, Title: u.title}); err != nil {
+		if _, err := v.emu.SeedUser(genesystest.UserSeed{Name: u.name, Email: u.email, State: u.state, Title: u.title}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -90,7 +90,7 @@ func TestSearchSemantics(t *testing.T) {
 }
 
 func TestSearchPagingAndSort(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	for i := range 7 {
 		v.seed(fmt.Sprintf("User %d", i), fmt.Sprintf("u%d@example.com", 6-i), "active")
 	}
@@ -142,7 +142,7 @@ func TestSearchRejections(t *testing.T) {
 }
 
 func TestSearchLag(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	v.emu.SetSearchLag(10 * time.Second)
 	const byEmail = `{"query":[{"type":"EXACT","fields":["email"],"value":"amy@example.com"},{"type":"EXACT","fields":["state"],"values":["active","inactive","deleted"]}]}`
 	id := v.createUser("Amy", "amy@example.com", nil)

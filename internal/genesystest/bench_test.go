@@ -1,4 +1,4 @@
-package emulator_test
+package genesystest_test
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // discard is a minimal ResponseWriter so benchmarks measure the emulator.
@@ -17,10 +17,10 @@ func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discard) WriteHeader(int)             {}
 
-func benchEmulator(b *testing.B, users int) (*emulator.Emulator, string) {
-	e := emulator.New(emulator.Config{Fast: true})
+func benchEmulator(b *testing.B, users int) (*genesystest.Emulator, string) {
+	e := genesystest.New(genesystest.Config{Fast: true})
 	for i := range users {
-		if _, err := e.SeedUser(emulator.UserSeed{Name: fmt.Sprintf("User %d", i), Email: fmt.Sprintf("u%d@example.com", i)}); err != nil {
+		if _, err := e.SeedUser(genesystest.UserSeed{Name: fmt.Sprintf("User %d", i), Email: fmt.Sprintf("u%d@example.com", i)}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package emulator_test
+package genesystest_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 // fakeClock is a settable clock for token expiry, rate windows and lag.
@@ -41,14 +41,14 @@ const (
 // env is a started emulator with a token, a fake clock and a client.
 type env struct {
 	t     *testing.T
-	emu   *emulator.Emulator
+	emu   *genesystest.Emulator
 	url   string
 	tok   string
 	clock *fakeClock
 	hc    *http.Client
 }
 
-func newEnv(t *testing.T, cfg emulator.Config) *env {
+func newEnv(t *testing.T, cfg genesystest.Config) *env {
 	t.Helper()
 	clock := newClock()
 	cfg.ClientID, cfg.ClientSecret = clientID, clientSecret
@@ -64,7 +64,7 @@ func newEnv(t *testing.T, cfg emulator.Config) *env {
 	if cfg.Queues == nil {
 		cfg.Queues = []string{"Support", "Support Tier 2", "Sales"}
 	}
-	e := emulator.New(cfg)
+	e := genesystest.New(cfg)
 	base, err := e.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -169,9 +169,9 @@ func (v *env) createUser(name, email string, extra map[string]any) string {
 }
 
 // seed creates a user directly.
-func (v *env) seed(name, email, state string) emulator.User {
+func (v *env) seed(name, email, state string) genesystest.User {
 	v.t.Helper()
-	u, err := v.emu.SeedUser(emulator.UserSeed{Name: name, Email: email, State: state})
+	u, err := v.emu.SeedUser(genesystest.UserSeed{Name: name, Email: email, State: state})
 	if err != nil {
 		v.t.Fatal(err)
 	}

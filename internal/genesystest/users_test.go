@@ -1,4 +1,4 @@
-package emulator_test
+package genesystest_test
 
 import (
 	"fmt"
@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 func TestCreateUserRejections(t *testing.T) {
-	v := newEnv(t, emulator.Config{Divisions: []string{"Sales"}})
+	v := newEnv(t, genesystest.Config{Divisions: []string{"Sales"}})
 	tests := []struct {
 		name string
 		body string
@@ -47,7 +47,7 @@ func TestCreateUserRejections(t *testing.T) {
 }
 
 func TestCreateUserShape(t *testing.T) {
-	v := newEnv(t, emulator.Config{Divisions: []string{"Sales"}})
+	v := newEnv(t, genesystest.Config{Divisions: []string{"Sales"}})
 	sales, _ := v.emu.DivisionID("Sales")
 	r := v.call("POST", "/api/v2/users", map[string]any{
 		"name": "Amy Adams", "email": "Amy.Adams@Example.com", "title": "Agent", "department": "Support",
@@ -83,7 +83,7 @@ func TestCreateUserShape(t *testing.T) {
 }
 
 func TestEmailConflict(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	v.seed("Gone", "gone@example.com", "deleted")
 	v.seed("Idle", "idle@example.com", "inactive")
 	v.createUser("Amy", "amy@example.com", nil)
@@ -111,7 +111,7 @@ func TestEmailConflict(t *testing.T) {
 }
 
 func TestSoftDeleteAndRestore(t *testing.T) {
-	v := newEnv(t, emulator.Config{Divisions: []string{"Sales"}})
+	v := newEnv(t, genesystest.Config{Divisions: []string{"Sales"}})
 	sales, _ := v.emu.DivisionID("Sales")
 	id := v.createUser("Amy", "amy@example.com", map[string]any{"divisionId": sales})
 
@@ -147,7 +147,7 @@ func TestSoftDeleteAndRestore(t *testing.T) {
 }
 
 func TestPatchUser(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	mgr := v.createUser("Boss", "boss@example.com", nil)
 	id := v.createUser("Amy", "amy@example.com", map[string]any{"title": "Agent"})
 
@@ -214,7 +214,7 @@ func TestPatchUser(t *testing.T) {
 }
 
 func TestListUsers(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	var active []string
 	for i := range 7 {
 		active = append(active, v.createUser(fmt.Sprintf("U%d", i), fmt.Sprintf("u%d@example.com", i), nil))
@@ -273,7 +273,7 @@ func TestListUsers(t *testing.T) {
 }
 
 func TestUnknownEndpoint(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	id := v.createUser("Amy", "amy@example.com", nil)
 	for _, c := range []struct{ method, path string }{
 		{"POST", "/api/v2/users/" + id + "/routing/profile"},

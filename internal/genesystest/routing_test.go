@@ -1,15 +1,15 @@
-package emulator_test
+package genesystest_test
 
 import (
 	"fmt"
 	"net/http"
 	"testing"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 func TestRoutingLookups(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	names := func(path string) (out []string) {
 		t.Helper()
 		r := v.call("GET", path, nil)
@@ -43,7 +43,7 @@ func TestRoutingLookups(t *testing.T) {
 }
 
 func TestRoutingAssignments(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	id := v.createUser("Amy", "amy@example.com", nil)
 	billing, _ := v.emu.SkillID("Billing")
 	sales, _ := v.emu.SkillID("Sales")
@@ -94,7 +94,7 @@ func TestRoutingAssignments(t *testing.T) {
 }
 
 func TestQueueMembers(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	a := v.createUser("Amy", "amy@example.com", nil)
 	b := v.createUser("Bo", "bo@example.com", nil)
 	q, _ := v.emu.QueueID("Support")
@@ -129,7 +129,7 @@ func TestQueueMembers(t *testing.T) {
 }
 
 func TestExternalIDs(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	a := v.createUser("Amy", "amy@example.com", nil)
 	b := v.createUser("Bo", "bo@example.com", nil)
 	post := func(id string, body any) response { return v.call("POST", "/api/v2/users/"+id+"/externalid", body) }

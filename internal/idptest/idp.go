@@ -1,5 +1,5 @@
-// Package idp is a small OAuth/OIDC-style token issuer for tests and the
-// demo: it serves a JWKS on 127.0.0.1 and mints JWTs signed with RS256 or
+// Package idptest is a test double of an identity provider: a small
+// OAuth/OIDC-style token issuer for tests and the demo. It serves a JWKS on 127.0.0.1 and mints JWTs signed with RS256 or
 // ES256, including the malformed and hostile tokens (alg none, HS256 keyed
 // with the RSA public key, unknown kid, tampered payload) a verifier must
 // refuse. It can rotate its keys and make its JWKS endpoint fail or hang.
@@ -7,7 +7,7 @@
 // It is built on the standard library only, and never imports the
 // gateway's verifier (internal/callerauth), so a test that pairs the two
 // can catch the verifier's bugs instead of sharing them.
-package idp
+package idptest
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package idp
+package idptest
 
 import (
 	"crypto/ecdsa"

@@ -1,5 +1,6 @@
-// Package emulator is an in-process emulator of the Genesys Cloud Platform API
-// endpoints that caddyscim calls: the OAuth client-credentials token endpoint,
+// Package genesystest is a test double of Genesys Cloud, as net/http/httptest
+// is of an HTTP peer: an in-process emulator of the Platform API endpoints
+// that caddyscim calls: the OAuth client-credentials token endpoint,
 // users (create, get, list, patch, soft delete), user search, external ids,
 // routing skills, languages and queues and their assignment.
 //
@@ -21,4 +22,4 @@
 // connection resets, latency, targeted failures and hangs, version
 // conflicts, search-index lag, a global outage switch) for reliability tests.
 // A fast mode turns lag, limits and faults off for benchmarks.
-package emulator
+package genesystest

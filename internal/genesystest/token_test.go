@@ -1,4 +1,4 @@
-package emulator_test
+package genesystest_test
 
 import (
 	"encoding/base64"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 func basic(id, secret string) string {
@@ -54,7 +54,7 @@ func TestTokenRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newEnv(t, emulator.Config{TokenTTL: time.Hour})
+			v := newEnv(t, genesystest.Config{TokenTTL: time.Hour})
 			r := v.tokenRequest(tc.auth, tc.ctype, tc.body)
 			mustStatus(t, r, tc.status)
 			var body map[string]any
@@ -79,7 +79,7 @@ func TestTokenRules(t *testing.T) {
 }
 
 func TestTokenBearerChecks(t *testing.T) {
-	v := newEnv(t, emulator.Config{TokenTTL: time.Hour})
+	v := newEnv(t, genesystest.Config{TokenTTL: time.Hour})
 	tests := []struct {
 		name     string
 		auth     string
@@ -108,7 +108,7 @@ func TestTokenBearerChecks(t *testing.T) {
 }
 
 func TestTokenExpiryAndRevocation(t *testing.T) {
-	v := newEnv(t, emulator.Config{TokenTTL: time.Hour})
+	v := newEnv(t, genesystest.Config{TokenTTL: time.Hour})
 	mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
 	v.clock.Advance(time.Hour)
 	mustStatus(t, v.call("GET", "/api/v2/users", nil), 401)

@@ -1,4 +1,4 @@
-package emulator
+package genesystest
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package emulator_test
+package genesystest_test
 
 import (
 	"context"
@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caddyscim/caddyscim/integration/emulator"
+	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
 func TestRateLimit(t *testing.T) {
-	v := newEnv(t, emulator.Config{RateLimit: 3, RateWindow: time.Minute})
+	v := newEnv(t, genesystest.Config{RateLimit: 3, RateWindow: time.Minute})
 	for i := 1; i <= 3; i++ {
 		r := v.call("GET", "/api/v2/users", nil)
 		mustStatus(t, r, 200)
@@ -41,7 +41,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestFailNextAndConflict(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	id := v.createUser("Amy", "amy@example.com", nil)
 	sk, _ := v.emu.SkillID("Billing")
 	bulk := "/api/v2/users/" + id + "/routingskills/bulk"
@@ -78,7 +78,7 @@ func TestFailNextAndConflict(t *testing.T) {
 }
 
 func TestHangResetDown(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	v.emu.HangNext("GET /api/v2/users", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -89,7 +89,7 @@ func TestHangResetDown(t *testing.T) {
 	}
 	mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
 
-	v.emu.SetFaults(emulator.Faults{RateReset: 1, Seed: 1})
+	v.emu.SetFaults(genesystest.Faults{RateReset: 1, Seed: 1})
 	req, _ = http.NewRequest("GET", v.url+"/api/v2/users", nil)
 	req.Header.Set("Authorization", "Bearer "+v.tok)
 	if resp, err := v.hc.Do(req); err == nil {
@@ -112,8 +112,8 @@ func TestHangResetDown(t *testing.T) {
 
 func TestRandomFaultsDeterministic(t *testing.T) {
 	run := func() []int {
-		v := newEnv(t, emulator.Config{})
-		v.emu.SetFaults(emulator.Faults{Rate429: 0.3, Rate503: 0.3, RetryAfter: 2, Seed: 42})
+		v := newEnv(t, genesystest.Config{})
+		v.emu.SetFaults(genesystest.Faults{Rate429: 0.3, Rate503: 0.3, RetryAfter: 2, Seed: 42})
 		var out []int
 		for range 40 {
 			r := v.call("GET", "/api/v2/users", nil)
@@ -140,7 +140,7 @@ func TestRandomFaultsDeterministic(t *testing.T) {
 }
 
 func TestInspection(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	id := v.createUser("Amy", "amy@example.com", nil)
 	mustStatus(t, v.call("GET", "/api/v2/users/"+id, nil), 200)
 	mustStatus(t, v.call("GET", "/api/v2/users/nope", nil), 404)
@@ -164,7 +164,7 @@ func TestInspection(t *testing.T) {
 	if again, _ := v.emu.User(id); again.Name != "Amy" {
 		t.Fatal("User returned shared state")
 	}
-	if _, err := v.emu.SeedUser(emulator.UserSeed{Name: "Dup", Email: "AMY@example.com"}); err == nil {
+	if _, err := v.emu.SeedUser(genesystest.UserSeed{Name: "Dup", Email: "AMY@example.com"}); err == nil {
 		t.Fatal("seeding a duplicate email must fail")
 	}
 	v.emu.ResetLog()
@@ -176,7 +176,7 @@ func TestInspection(t *testing.T) {
 // TestConcurrentUse drives writes, reads, searches and fault changes at
 // once; run with -race it proves the emulator's locking.
 func TestConcurrentUse(t *testing.T) {
-	v := newEnv(t, emulator.Config{})
+	v := newEnv(t, genesystest.Config{})
 	v.emu.SetSearchLag(time.Second)
 	done := make(chan struct{})
 	for w := range 4 {
@@ -191,7 +191,7 @@ func TestConcurrentUse(t *testing.T) {
 				}
 				v.send("POST", "/api/v2/users/search", `{"query":[{"type":"MATCH_ALL"}]}`, "Bearer "+v.tok)
 				v.send("GET", "/api/v2/users?pageSize=100", nil, "Bearer "+v.tok)
-				v.emu.SetFaults(emulator.Faults{Latency: time.Microsecond})
+				v.emu.SetFaults(genesystest.Faults{Latency: time.Microsecond})
 				v.emu.Users()
 				v.clock.Advance(100 * time.Millisecond)
 			}
