@@ -98,6 +98,11 @@ func TestRoles(t *testing.T) {
 	scp := s.IdP.Mint(idptest.Claims{Subject: "x", Audience: []string{harness.Audience},
 		Extra: map[string]any{"scp": "openid scim_provisioner"}})
 	s.Do(http.MethodGet, "/Users", scp, nil).Expect(t, http.StatusOK)
+	// A roles string is one role name, not a list: "IT admin (read only)"
+	// does not grant the write role admin (only scope claims are split).
+	phrase := s.IdP.Mint(idptest.Claims{Subject: "provisioner@test", Audience: []string{harness.Audience},
+		Extra: map[string]any{"roles": "IT admin (read only)"}})
+	s.Do(http.MethodPost, "/Users", phrase, createBody).ExpectSCIMError(t, http.StatusForbidden, "")
 	denied := 0
 	for _, e := range s.AuditEntries() {
 		if e["event"] == "SCIM_RBAC_DENY" {
@@ -107,8 +112,8 @@ func TestRoles(t *testing.T) {
 			}
 		}
 	}
-	if denied != 3 {
-		t.Fatalf("%d SCIM_RBAC_DENY entries, want 3", denied)
+	if denied != 4 {
+		t.Fatalf("%d SCIM_RBAC_DENY entries, want 4", denied)
 	}
 }
 

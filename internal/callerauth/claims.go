@@ -98,23 +98,38 @@ func audienceMatches(aud gjson.Result, want []string) bool {
 // [] count as absent).
 func (v *Verifier) roles(payload string) []string {
 	if v.cfg.RoleClaim != "" {
-		return rolesOf(gjson.Get(payload, v.cfg.RoleClaim))
+		return rolesOf(gjson.Get(payload, v.cfg.RoleClaim), isScopeClaim(v.cfg.RoleClaim))
 	}
 	for _, name := range defaultRoleClaims {
-		if r := rolesOf(gjson.Get(payload, name)); len(r) > 0 {
+		if r := rolesOf(gjson.Get(payload, name), isScopeClaim(name)); len(r) > 0 {
 			return r
 		}
 	}
 	return nil
 }
 
-// rolesOf accepts a string (split on whitespace, as OAuth scp is) or an
-// array of strings (non-string and empty elements are ignored). Anything
-// else yields no roles.
-func rolesOf(r gjson.Result) []string {
+// isScopeClaim reports whether the claim at path is an OAuth scope claim
+// (scp, or scope as RFC 8693 §4.2 defines it): a space-separated list.
+// Only those are split: any other string claim is one role name, so
+// "IT admin (read only)" in a roles claim is not the role admin.
+func isScopeClaim(path string) bool {
+	last := path[strings.LastIndexByte(path, '.')+1:]
+	return last == "scp" || last == "scope"
+}
+
+// rolesOf accepts a string or an array of strings (non-string and empty
+// elements are ignored). A string is split on spaces only when split is
+// set (a scope claim); otherwise it is one role. Anything else yields no
+// roles.
+func rolesOf(r gjson.Result, split bool) []string {
 	switch {
-	case r.Type == gjson.String:
+	case r.Type == gjson.String && split:
 		return strings.Fields(r.Str)
+	case r.Type == gjson.String:
+		if r.Str == "" {
+			return nil
+		}
+		return []string{r.Str}
 	case r.IsArray():
 		var out []string
 		r.ForEach(func(_, e gjson.Result) bool {
