@@ -11,7 +11,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 )
 
-// Defaults for Config (SPEC section 6).
+// Defaults for Config.
 const (
 	DefaultClockSkew       = 30 * time.Second
 	DefaultFetchTimeout    = 10 * time.Second
@@ -22,15 +22,25 @@ const (
 	minRefreshInterval = 5 * time.Minute
 )
 
-// DefaultAlgorithms is the allow-list when Config.Algorithms is empty.
+// DefaultAlgorithms is the allow-list when Config.Algorithms is empty:
+// RSA, RSA-PSS, ECDSA and EdDSA at the strengths identity providers use.
 var DefaultAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"}
 
-// asymmetric lists every algorithm a configuration may allow. HMAC (HS*)
-// and "none" are absent on purpose: a gateway verifying with public keys
-// must never accept a shared-secret or unsigned token (RFC 8725 §3.1).
-var asymmetric = []string{
+// SupportedAlgorithms lists every algorithm a configuration may allow. HMAC
+// (HS*) and "none" are absent on purpose: a gateway verifying with public
+// keys must never accept a shared-secret or unsigned token (RFC 8725 §3.1).
+var SupportedAlgorithms = []string{
 	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
 	"ES256", "ES384", "ES512", "EdDSA",
+}
+
+// CheckAlgorithm reports whether a may be allowed. Names are
+// case-sensitive, as in JOSE.
+func CheckAlgorithm(a string) error {
+	if !slices.Contains(SupportedAlgorithms, a) {
+		return fmt.Errorf("algorithm %q is not supported (allowed: %s; never none or HS*)", a, strings.Join(SupportedAlgorithms, " "))
+	}
+	return nil
 }
 
 // withDefaults checks cfg and fills in its defaults. Zero durations mean
@@ -74,8 +84,8 @@ func withDefaults(cfg Config) (Config, error) {
 func allowList(algs []string) (map[string]jws.Verifier, error) {
 	out := make(map[string]jws.Verifier, len(algs))
 	for _, a := range algs {
-		if !slices.Contains(asymmetric, a) {
-			return nil, fmt.Errorf("callerauth: algorithm %q is not allowed (allowed: %s; never none or HS*)", a, strings.Join(asymmetric, " "))
+		if err := CheckAlgorithm(a); err != nil {
+			return nil, fmt.Errorf("callerauth: %w", err)
 		}
 		v, err := jws.NewVerifier(jwa.SignatureAlgorithm(a))
 		if err != nil {

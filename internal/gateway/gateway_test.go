@@ -27,7 +27,7 @@ func TestNewValidates(t *testing.T) {
 	}{
 		{"no client", Config{}, "client"},
 		{"bad policy", Config{Client: client, OnDuplicate: "merge"}, `"merge"`},
-		{"duplicate group names", Config{Client: client, Groups: []GroupRouting{{Name: "Sales"}, {Name: " SALES "}}}, "SALES"},
+		{"duplicate group names", Config{Client: client, Groups: []GroupRouting{{Name: "Sales", Queues: []string{"q"}}, {Name: " SALES ", Queues: []string{"q"}}}}, "SALES"},
 		{"unnamed group", Config{Client: client, Groups: []GroupRouting{{Name: " "}}}, "name"},
 		{"proficiency out of range", Config{Client: client, Groups: []GroupRouting{{Name: "G", Skills: []Assignment{{"S", 7}}}}}, `"S"`},
 		{"empty queue", Config{Client: client, Groups: []GroupRouting{{Name: "G", Queues: []string{""}}}}, "queue"},
@@ -45,8 +45,8 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.cfg.ExternalIDAuthority != "scim" || g.cfg.OnDuplicate != ReturnExisting || g.cfg.OutboxMaxAge != 24*time.Hour ||
-		g.outbox != nil || g.shared == nil {
+	if g.cfg.ExternalIDAuthority != "scim" || g.cfg.OnDuplicate != ReturnExisting ||
+		g.steps.outbox != nil || g.shared == nil {
 		t.Errorf("defaults not applied: %+v", g.cfg)
 	}
 	g.Start()

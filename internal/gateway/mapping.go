@@ -11,7 +11,7 @@ import (
 )
 
 // profile is what a SCIM user says its Genesys user should hold, after
-// normalisation and validation (SPEC section 4). It is computed from a full
+// normalisation and validation. It is computed from a full
 // SCIM resource (POST, PUT, or the result of applying a PATCH to the current
 // resource).
 type profile struct {
@@ -35,7 +35,7 @@ type profile struct {
 // are refused rather than sent upstream.
 const maxEmailLen = 254
 
-// SCIM email and phone types this product maps (SPEC section 4).
+// SCIM email and phone types this product maps (RFC 7643 section 4.1.2).
 const (
 	typeWork   = "work"
 	typeOther  = "other"
@@ -78,7 +78,7 @@ func isPlainAddress(e string) bool {
 		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
-// profileFromSCIM applies the mapping rules of SPEC section 4 to u: the
+// profileFromSCIM applies the mapping rules to u: the
 // userName (or the primary, else first, email) normalised; the name
 // precedence; the work-email rule; phone types work/mobile/home; two primary
 // emails -> 400 invalidValue.
@@ -210,10 +210,6 @@ func phones(nums []scim.MultiValue) []genesys.Contact {
 	return out
 }
 
-// defaultProficiency is the proficiency of a skill or language named without
-// one (SPEC section 2, the group block).
-const defaultProficiency = 3
-
 // namedProficiencies validates the purecloud extension's skills or languages:
 // a name is required and a proficiency, when sent, lies in 0..5. Missing
 // proficiencies take the default, so callers see complete values.
@@ -227,7 +223,7 @@ func namedProficiencies(attr string, in []scim.NamedProficiency) ([]scim.NamedPr
 		if name == "" {
 			return nil, scim.BadValue("%s: every entry needs a name", attr)
 		}
-		p := float64(defaultProficiency)
+		p := float64(DefaultProficiency)
 		if np.Proficiency != nil {
 			p = *np.Proficiency
 		}

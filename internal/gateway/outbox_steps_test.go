@@ -76,7 +76,7 @@ func TestCreateUnknownManagerCreatesNothing(t *testing.T) {
 	}
 }
 
-// A later write supersedes queued work: cancelPending empties the user's
+// A later write supersedes queued work: steps.cancel empties the user's
 // entries.
 func TestCancelPending(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
@@ -86,9 +86,9 @@ func TestCancelPending(t *testing.T) {
 	if d, _ := env.gw.OutboxStats(); d != 2 {
 		t.Fatalf("outbox depth %d, want 2", d)
 	}
-	env.gw.cancelPending(env.ctx(), out.ID)
+	env.gw.steps.cancel(env.ctx(), out.ID)
 	if d, _ := env.gw.OutboxStats(); d != 0 {
-		t.Errorf("outbox depth %d after cancelPending, want 0", d)
+		t.Errorf("outbox depth %d after steps.cancel, want 0", d)
 	}
 }
 
@@ -99,11 +99,11 @@ func TestOutboxEntryOutcomes(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	// The user does not exist: Genesys answers 404, replaying cannot help.
 	billing, _ := env.emu.SkillID("Billing")
-	if err := env.gw.enqueue(env.ctx(), step{Kind: stepSkills, UserID: "no-such-user", Email: "ghost@example.com",
+	if err := env.gw.steps.enqueue(env.ctx(), step{Kind: stepSkills, UserID: "no-such-user", Email: "ghost@example.com",
 		Items: []genesys.Proficiency{{ID: billing, Proficiency: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	env.gw.outbox.RunNow()
+	env.gw.steps.outbox.RunNow()
 	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
 	env.eventually(func() bool { return len(env.events(audit.RoutingError)) == 1 })
 	if ev := env.events(audit.RoutingError)[0]; eventField(ev, "genesys_id") != "no-such-user" ||
@@ -114,7 +114,7 @@ func TestOutboxEntryOutcomes(t *testing.T) {
 		t.Errorf("%d SCIM_ROUTING_ASSIGNED entries for a dropped step", n)
 	}
 
-	env.gw.entryGivenUp(outboxEntry(t, step{Kind: stepQueue, UserID: "u-9", Email: "late@example.com", QueueID: "q-1"}),
+	env.gw.steps.entryGivenUp(outboxEntry(t, step{Kind: stepQueue, UserID: "u-9", Email: "late@example.com", QueueID: "q-1"}),
 		&genesys.UnavailableError{Endpoint: "POST /api/v2/routing/queues/{id}/members", Err: errors.New("503")})
 	evs := env.events(audit.RoutingError)
 	if len(evs) != 2 || !strings.Contains(eventField(evs[1], "error"), "gave up") || eventField(evs[1], "genesys_id") != "u-9" {
@@ -148,7 +148,7 @@ func TestWriteSupersedesQueuedExternalID(t *testing.T) {
 	if _, err := env.gw.ReplaceUser(env.ctx(), out.ID, &scim.User{UserName: "lou@example.com", ExternalID: "new-B"}, scim.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	env.gw.outbox.RunNow()
+	env.gw.steps.outbox.RunNow()
 	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
 	u := env.user("lou@example.com")
 	if !slices.Equal(u.ExternalIDs, []genesystest.ExternalID{{Authority: "scim", Key: "new-B"}}) {

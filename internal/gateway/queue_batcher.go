@@ -2,15 +2,12 @@ package gateway
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
-
-	"github.com/caddyscim/caddyscim/internal/genesys"
 )
 
 // Queue-member batching: Genesys adds up to 100 members per call
-// (genesys-api.md section 4), so concurrent creates that join the same queue
+// (POST /api/v2/routing/queues/{queueId}/members), so concurrent creates that join the same queue
 // share one call instead of one each (fewer upstream calls in bulk loads).
 // A batch stays open queueBatchWindow, or, while outbound pacing is
 // saturated, as long as its call would wait for its slot anyway (at most
@@ -119,13 +116,6 @@ func (b *queueBatcher) lead(ctx context.Context, queueID string, batch *queueBat
 		}
 	}
 	close(batch.done)
-}
-
-// refused reports a Genesys 4xx other than 429: the request itself was
-// refused, as opposed to the service being busy or down.
-func refused(err error) bool {
-	e, ok := genesys.AsAPIError(err)
-	return ok && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusTooManyRequests
 }
 
 // pacedWindow is the batch window for a client whose pacing backlog is

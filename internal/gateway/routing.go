@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -12,13 +11,6 @@ import (
 
 	"github.com/caddyscim/caddyscim/internal/genesys"
 	"github.com/caddyscim/caddyscim/internal/scim"
-)
-
-// Kinds of routing names, as they appear in messages and cache keys.
-const (
-	kindSkill    = "skill"
-	kindLanguage = "language"
-	kindQueue    = "queue"
 )
 
 // resolveParallelism bounds the name lookups in flight for one request (the
@@ -86,11 +78,11 @@ func (w *wanted) add(name string, p float64) {
 // configuration error: a SCIM 500 naming it. Lookup failures are upstream
 // errors. Callers audit SCIM_ROUTING_ERROR on error; resolveRouting writes
 // nothing upstream.
-func (g *Gateway) resolveRouting(ctx context.Context, groups []scim.GroupRef, skills, langs []scim.NamedProficiency) (*routingPlan, error) {
+func (c *core) resolveRouting(ctx context.Context, groups []scim.GroupRef, skills, langs []scim.NamedProficiency) (*routingPlan, error) {
 	var ws, wl wanted
 	var queues []string
 	seenQueue := map[string]bool{}
-	for _, gr := range g.matchGroups(groups) {
+	for _, gr := range c.matchGroups(groups) {
 		for _, a := range gr.Skills {
 			ws.add(a.Name, a.Proficiency)
 		}
@@ -140,7 +132,7 @@ func (g *Gateway) resolveRouting(ctx context.Context, groups []scim.GroupRef, sk
 	eg.SetLimit(resolveParallelism)
 	for _, j := range jobs {
 		eg.Go(func() error {
-			id, err := g.resolveName(ectx, j.kind, j.name)
+			id, err := c.names.resolve(ectx, j.kind, j.name)
 			*j.into = id
 			return err
 		})
@@ -162,33 +154,25 @@ func (g *Gateway) resolveRouting(ctx context.Context, groups []scim.GroupRef, sk
 	return plan, nil
 }
 
-// isConfigError reports the error resolveRouting gives for names Genesys
-// does not know: a gateway configuration error (500), not an upstream
-// failure.
-func isConfigError(err error) bool {
-	var se *scim.Error
-	return errors.As(err, &se) && se.Status == http.StatusInternalServerError
-}
-
 // proficiencyOf is a named proficiency's value, the default when unsent.
 func proficiencyOf(np scim.NamedProficiency) float64 {
 	if np.Proficiency == nil {
-		return defaultProficiency
+		return DefaultProficiency
 	}
 	return *np.Proficiency
 }
 
 // matchGroups returns the configured group blocks that the SCIM groups name
 // (display or value, case-insensitively), each once, in request order.
-func (g *Gateway) matchGroups(refs []scim.GroupRef) []*GroupRouting {
-	if len(g.groups) == 0 {
+func (c *core) matchGroups(refs []scim.GroupRef) []*GroupRouting {
+	if len(c.blocks) == 0 {
 		return nil
 	}
 	var out []*GroupRouting
 	seen := map[*GroupRouting]bool{}
 	for _, r := range refs {
 		for _, n := range []string{r.Display, r.Value} {
-			gr := g.groups[strings.ToLower(strings.TrimSpace(n))]
+			gr := c.blocks[strings.ToLower(strings.TrimSpace(n))]
 			if gr != nil && !seen[gr] {
 				seen[gr] = true
 				out = append(out, gr)
@@ -198,61 +182,13 @@ func (g *Gateway) matchGroups(refs []scim.GroupRef) []*GroupRouting {
 	return out
 }
 
-// resolveName returns the id of the skill, language or queue named name,
-// "" when Genesys has none. Results are cached in Shared (hits for
-// routingHitTTL, misses for routingMissTTL) and concurrent lookups of one
-// name share a call.
-func (g *Gateway) resolveName(ctx context.Context, kind, name string) (string, error) {
-	key := kind + "\x00" + name
-	v, hit := g.shared.routing.Get(key)
-	if f := g.cfg.OnNameLookup; f != nil {
-		f(kind, hit)
-	}
-	if hit {
-		return v.(string), nil
-	}
-	ch := g.shared.lookups.DoChan(key, func() (any, error) {
-		// The lookup serves every waiter: it must not end with the first
-		// caller's context (the client's per-call timeout bounds it).
-		lctx := context.WithoutCancel(ctx)
-		var ent *genesys.NamedEntity
-		var err error
-		switch kind {
-		case kindSkill:
-			ent, err = g.cfg.Client.FindSkill(lctx, name)
-		case kindLanguage:
-			ent, err = g.cfg.Client.FindLanguage(lctx, name)
-		default:
-			ent, err = g.cfg.Client.FindQueue(lctx, name)
-		}
-		if err != nil {
-			return "", err
-		}
-		if ent == nil || ent.ID == "" {
-			g.shared.routing.Set(key, "", routingMissTTL)
-			return "", nil
-		}
-		g.shared.routing.Set(key, ent.ID, routingHitTTL)
-		return ent.ID, nil
-	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return "", r.Err
-		}
-		return r.Val.(string), nil
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-}
-
 // applyRouting assigns plan to userID: skills and languages in bulk, queue
 // memberships through the batcher. Steps that still fail after the client's
 // retries are handed to the outbox and complete in the background; the
 // error is non-nil only when that hand-over failed (a 503 with Retry-After:
 // the identical request converges) and is a *scim.Error. Outcomes are
 // audited SCIM_ROUTING_ASSIGNED / SCIM_ROUTING_ERROR.
-func (g *Gateway) applyRouting(ctx context.Context, userID string, plan *routingPlan) error {
-	_, err := g.runSteps(ctx, userID, "", plan.steps(userID, ""))
+func (c *core) applyRouting(ctx context.Context, userID string, plan *routingPlan) error {
+	_, err := c.steps.runAll(ctx, userID, "", plan.steps(userID, ""))
 	return err
 }

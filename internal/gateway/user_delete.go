@@ -15,7 +15,7 @@ import (
 // user; a later POST of the same person restores it (the create path).
 // Pending outbox work for the user is cancelled: every step of it targets a
 // user that no longer exists, and a restore re-runs its own steps.
-func (g *Gateway) DeleteUser(ctx context.Context, id string, pre scim.Precondition) error {
+func (g *userOps) DeleteUser(ctx context.Context, id string, pre scim.Precondition) error {
 	email, err := g.deleteUser(ctx, id, pre)
 	if err != nil {
 		err = upstreamUserError(err, id)
@@ -28,7 +28,7 @@ func (g *Gateway) DeleteUser(ctx context.Context, id string, pre scim.Preconditi
 	return nil
 }
 
-func (g *Gateway) deleteUser(ctx context.Context, id string, pre scim.Precondition) (email string, _ error) {
+func (g *userOps) deleteUser(ctx context.Context, id string, pre scim.Precondition) (email string, _ error) {
 	// Read first: a deleted user must be 404 whatever DELETE would answer
 	// for it, and If-Match needs the current version.
 	cur, err := g.readUser(ctx, id)
@@ -44,7 +44,7 @@ func (g *Gateway) deleteUser(ctx context.Context, id string, pre scim.Preconditi
 		}
 		return cur.Email, err
 	}
-	g.cancelPending(ctx, id)
-	g.shared.forgetExternalID(id)
+	g.steps.cancel(ctx, id)
+	g.forgetExternalID(id)
 	return cur.Email, nil
 }

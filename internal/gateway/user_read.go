@@ -11,7 +11,7 @@ import (
 
 // GetUser implements GET /Users/{id}: active and inactive users are
 // readable; deleted and unknown ids are 404.
-func (g *Gateway) GetUser(ctx context.Context, id string) (*scim.User, error) {
+func (g *userOps) GetUser(ctx context.Context, id string) (*scim.User, error) {
 	u, err := g.readUser(ctx, id)
 	if err == nil {
 		var ext string
@@ -30,7 +30,7 @@ func (g *Gateway) GetUser(ctx context.Context, id string) (*scim.User, error) {
 // readUser reads an active or inactive user (GET /api/v2/users/{id}); a
 // deleted or unknown one is a SCIM 404, other failures are already mapped by
 // upstreamError.
-func (g *Gateway) readUser(ctx context.Context, id string) (*genesys.User, error) {
+func (g *userOps) readUser(ctx context.Context, id string) (*genesys.User, error) {
 	u, err := g.cfg.Client.GetUser(ctx, id, "")
 	switch {
 	case isAbsent(err):
@@ -47,8 +47,8 @@ func (g *Gateway) readUser(ctx context.Context, id string) (*genesys.User, error
 // ("" for none): from Shared when known, else from Genesys
 // (GET /api/v2/users/{id}/externalid/{authority}), then remembered, so reads
 // rarely pay the extra call.
-func (g *Gateway) externalIDFor(ctx context.Context, userID string) (string, error) {
-	if k, ok := g.shared.knownExternalID(userID); ok {
+func (g *userOps) externalIDFor(ctx context.Context, userID string) (string, error) {
+	if k, ok := g.knownExternalID(userID); ok {
 		return k, nil
 	}
 	ids, err := g.cfg.Client.GetExternalIDs(ctx, userID, g.cfg.ExternalIDAuthority)
@@ -62,6 +62,6 @@ func (g *Gateway) externalIDFor(ctx context.Context, userID string) (string, err
 			break
 		}
 	}
-	g.shared.rememberExternalID(userID, key)
+	g.rememberExternalID(userID, key)
 	return key, nil
 }

@@ -8,14 +8,14 @@ import (
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
-// PatchUser implements PATCH /Users/{id} (SPEC section 5): the operations
+// PatchUser implements PATCH /Users/{id} (RFC 7644 section 3.5.2): the operations
 // are applied, all or nothing, to the current resource as this gateway
 // renders it; the result is validated like a PUT body and only what changed
 // is written, as for PUT (fields, then the state on its own). Deactivation
 // (active false) sets the state inactive and keeps the user readable,
 // listable and routed; reactivation sets it active. Groups or purecloud
 // routing values the PATCH adds are applied (routing only ever adds).
-func (g *Gateway) PatchUser(ctx context.Context, id string, p *scim.Patch, pre scim.Precondition) (*scim.User, error) {
+func (g *userOps) PatchUser(ctx context.Context, id string, p *scim.Patch, pre scim.Precondition) (*scim.User, error) {
 	return g.writeUser(ctx, id, pre, func(cur *genesys.User, ext string) (*profile, error) {
 		before := userToSCIM(cur, ext)
 		next, err := p.ApplyTo(before)

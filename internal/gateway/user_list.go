@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/caddyscim/caddyscim/internal/audit"
@@ -27,10 +26,10 @@ const (
 // EXACT email conjunct, so it has at most one hit (emails are unique).
 const postFilterPageSize = 25
 
-// ListUsers implements GET /Users (SPEC section 4, List): the filter becomes
+// ListUsers implements GET /Users (RFC 7644 section 3.4.2): the filter becomes
 // structured search criteria (or a direct read for id / externalId), the
 // window becomes at most two search pages, deleted users never appear.
-func (g *Gateway) ListUsers(ctx context.Context, q *scim.ListQuery) (*scim.ListResult, error) {
+func (g *userOps) ListUsers(ctx context.Context, q *scim.ListQuery) (*scim.ListResult, error) {
 	res, err := g.list(ctx, q)
 	if err != nil {
 		err = upstreamError(err)
@@ -42,7 +41,7 @@ func (g *Gateway) ListUsers(ctx context.Context, q *scim.ListQuery) (*scim.ListR
 	return res, nil
 }
 
-func (g *Gateway) list(ctx context.Context, q *scim.ListQuery) (*scim.ListResult, error) {
+func (g *userOps) list(ctx context.Context, q *scim.ListQuery) (*scim.ListResult, error) {
 	plan, err := planQuery(q.Filter)
 	if err != nil {
 		return nil, err
@@ -71,7 +70,7 @@ func windowOf(all []*scim.User, q *scim.ListQuery) *scim.ListResult {
 // searchWindow answers a window of a search with at most two search calls
 // (planWindow), skipping the second page when the first shows it would be
 // empty.
-func (g *Gateway) searchWindow(ctx context.Context, criteria []genesys.SearchCriteria, q *scim.ListQuery) (*scim.ListResult, error) {
+func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCriteria, q *scim.ListQuery) (*scim.ListResult, error) {
 	w := planWindow(q.StartIndex, q.Count)
 	if w.count > 0 && w.offset() >= deepPagingLimit {
 		// Check the total before asking for a page that deep.
@@ -118,7 +117,7 @@ func (g *Gateway) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 
 // postFilteredSearch runs a search that holds an EXACT email conjunct (at
 // most one hit) and keeps the hits the whole filter matches in memory.
-func (g *Gateway) postFilteredSearch(ctx context.Context, plan *queryPlan, q *scim.ListQuery) (*scim.ListResult, error) {
+func (g *userOps) postFilteredSearch(ctx context.Context, plan *queryPlan, q *scim.ListQuery) (*scim.ListResult, error) {
 	r, err := g.search(ctx, plan.criteria, postFilterPageSize, 1)
 	if err != nil {
 		return nil, err
@@ -133,7 +132,7 @@ func (g *Gateway) postFilteredSearch(ctx context.Context, plan *queryPlan, q *sc
 }
 
 // search runs one page of a list search in the stable order.
-func (g *Gateway) search(ctx context.Context, criteria []genesys.SearchCriteria, pageSize, pageNumber int) (*genesys.SearchResponse, error) {
+func (g *userOps) search(ctx context.Context, criteria []genesys.SearchCriteria, pageSize, pageNumber int) (*genesys.SearchResponse, error) {
 	return g.cfg.Client.SearchUsers(ctx, genesys.SearchRequest{
 		PageSize:   pageSize,
 		PageNumber: pageNumber,
@@ -146,14 +145,14 @@ func (g *Gateway) search(ctx context.Context, criteria []genesys.SearchCriteria,
 // render is userToSCIM with the external id remembered in Shared: a list
 // makes no extra call per user, so an external id not yet known to this
 // process is omitted (a read or an externalId filter fetches it).
-func (g *Gateway) render(u *genesys.User) *scim.User {
-	ext, _ := g.shared.knownExternalID(u.ID)
+func (g *userOps) render(u *genesys.User) *scim.User {
+	ext, _ := g.knownExternalID(u.ID)
 	return userToSCIM(u, ext)
 }
 
 // lookup answers an `id eq` or `externalId eq` term by a direct read; nil
 // when no active or inactive user matches.
-func (g *Gateway) lookup(ctx context.Context, c *scim.Compare) (*scim.User, error) {
+func (g *userOps) lookup(ctx context.Context, c *scim.Compare) (*scim.User, error) {
 	key, _ := stringValue(c)
 	var (
 		u   *genesys.User
@@ -173,7 +172,7 @@ func (g *Gateway) lookup(ctx context.Context, c *scim.Compare) (*scim.User, erro
 		return nil, nil
 	}
 	if c.Attr == scim.AttrExternalID {
-		g.shared.rememberExternalID(u.ID, key)
+		g.rememberExternalID(u.ID, key)
 		return userToSCIM(u, key), nil
 	}
 	ext, err := g.externalIDFor(ctx, u.ID)
@@ -181,23 +180,4 @@ func (g *Gateway) lookup(ctx context.Context, c *scim.Compare) (*scim.User, erro
 		return nil, err
 	}
 	return userToSCIM(u, ext), nil
-}
-
-// isAbsent reports an answer meaning "no such user": not found, or 400 for an
-// id Genesys cannot even parse (no user can have it).
-func isAbsent(err error) bool {
-	if genesys.IsNotFound(err) {
-		return true
-	}
-	ae, ok := genesys.AsAPIError(err)
-	return ok && ae.Status == http.StatusBadRequest && !genesys.IsConflict(err) && !genesys.IsVersionMismatch(err)
-}
-
-// statusOf is the HTTP status an error from this package answers.
-func statusOf(err error) int {
-	var se *scim.Error
-	if errors.As(err, &se) {
-		return se.Status
-	}
-	return http.StatusInternalServerError
 }

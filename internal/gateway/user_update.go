@@ -12,38 +12,20 @@ import (
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
-// ReplaceUser implements PUT /Users/{id}: a full replace of the mapped
-// attributes. Omitted mapped attributes are cleared (title, department,
-// manager, phones, the work email, the external id). `id`, `meta` and
-// `groups` are not stored: id and meta are readOnly and ignored; groups give
-// routing, applied idempotently (SPEC section 4: "on every
-// create/replace/activate"), so a PUT that reactivates a user with groups
-// routes it as a create would. An omitted `active` leaves the state alone
-// (a client that drops the attribute must not deactivate people). The
-// divisionId and password are create-only and ignored here.
-func (g *Gateway) ReplaceUser(ctx context.Context, id string, u *scim.User, pre scim.Precondition) (*scim.User, error) {
-	return g.writeUser(ctx, id, pre, func(*genesys.User, string) (*profile, error) {
-		if strings.TrimSpace(u.UserName) == "" {
-			return nil, scim.BadValue("userName is required")
-		}
-		return profileFromSCIM(u)
-	})
-}
-
 // buildFunc computes what a user should hold from its current Genesys state
 // and external id. It only validates: it must not write.
 type buildFunc func(cur *genesys.User, externalID string) (*profile, error)
 
 // writeUser is the update path shared by PUT and PATCH. Everything is
 // validated before the first upstream write: the profile, the routing names,
-// and that a new external id is free. Then, per SPEC section 5: PATCH the
+// and that a new external id is free. Then: PATCH the
 // changed fields with the current version, then the state on its own (a
 // second PATCH), then the external id, then routing. On a stale version it
 // re-reads and rebuilds (a PATCH is re-applied to the new current state),
 // a few times; with If-Match set a changed version is 412 instead. Every
 // step compares against the current state, so when a later write fails the
 // caller gets an error and the identical retry converges.
-func (g *Gateway) writeUser(ctx context.Context, id string, pre scim.Precondition, build buildFunc) (*scim.User, error) {
+func (g *userOps) writeUser(ctx context.Context, id string, pre scim.Precondition, build buildFunc) (*scim.User, error) {
 	w, err := g.write(ctx, id, pre, build)
 	if err != nil {
 		err = upstreamUserError(err, id)
@@ -72,7 +54,7 @@ type written struct {
 	prof   *profile
 }
 
-func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, build buildFunc) (*written, error) {
+func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, build buildFunc) (*written, error) {
 	var (
 		plan    *routingPlan
 		checked string // the new external id already checked free
@@ -111,7 +93,7 @@ func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, b
 			checked = prof.ExternalID
 		}
 		// A manager Genesys does not know would fail the field PATCH:
-		// refuse it before the first write (SPEC section 5).
+		// refuse it before the first write.
 		if prof.ManagerID != "" && (cur.Manager == nil || cur.Manager.ID != prof.ManagerID) {
 			if err := g.checkManager(ctx, prof.ManagerID); err != nil {
 				return w, err
@@ -144,9 +126,9 @@ func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, b
 		// so the create's routing must still complete (a deactivated user
 		// keeps its routing too); only a write that restates routing itself
 		// supersedes it: cancel, then apply the new plan.
-		g.cancelPending(ctx, id, stepExternalID, stepManager)
+		g.steps.cancel(ctx, id, stepExternalID, stepManager)
 		if !plan.empty() {
-			g.cancelPending(ctx, id, stepSkills, stepLanguages, stepQueue)
+			g.steps.cancel(ctx, id, stepSkills, stepLanguages, stepQueue)
 			if err := g.applyRouting(ctx, id, plan); err != nil {
 				return w, err
 			}
@@ -158,7 +140,7 @@ func (g *Gateway) write(ctx context.Context, id string, pre scim.Precondition, b
 // patch applies upd at w.user's version and keeps the answer in w.user. A
 // version mismatch asks the caller to re-read and rebuild (retry), a few
 // times, or is 412 when the caller pinned a version with If-Match.
-func (g *Gateway) patch(ctx context.Context, w *written, upd genesys.UpdateUser, pre scim.Precondition, attempt int) (retry bool, _ error) {
+func (g *userOps) patch(ctx context.Context, w *written, upd genesys.UpdateUser, pre scim.Precondition, attempt int) (retry bool, _ error) {
 	upd.Version = w.user.Version
 	u, err := g.cfg.Client.PatchUser(ctx, w.user.ID, upd)
 	switch {
@@ -174,14 +156,6 @@ func (g *Gateway) patch(ctx context.Context, w *written, upd genesys.UpdateUser,
 	}
 	return true, nil
 }
-
-// preconditionFailed is the 412 for a stale If-Match (RFC 7644 section 3.14).
-func preconditionFailed(id string) *scim.Error {
-	return scim.Errorf(http.StatusPreconditionFailed, "",
-		"User %q has changed: its version no longer matches If-Match", id)
-}
-
-func versionString(v genesys.Version) string { return strconv.Itoa(int(v)) }
 
 // wantState is the state prof asks for when it differs from current; "" for
 // no change (active not stated, or already so).
@@ -270,7 +244,7 @@ func sameContacts(a, b []genesys.Contact) bool {
 
 // externalIDFree checks, before any write, that no other user holds key
 // under the configured authority: a taken external id is 409 uniqueness.
-func (g *Gateway) externalIDFree(ctx context.Context, id, key string) error {
+func (g *userOps) externalIDFree(ctx context.Context, id, key string) error {
 	holder, err := g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)
 	switch {
 	case isAbsent(err):
@@ -283,18 +257,14 @@ func (g *Gateway) externalIDFree(ctx context.Context, id, key string) error {
 	return nil
 }
 
-func externalIDTaken() *scim.Error {
-	return scim.Errorf(http.StatusConflict, scim.Uniqueness, "externalId is already held by another user")
-}
-
 // replaceExternalID moves the user's external id from old to key: the old
 // mapping is removed (a mapping already gone is fine), the new one set, and
 // Shared told.
-func (g *Gateway) replaceExternalID(ctx context.Context, id, old, key string) error {
+func (g *userOps) replaceExternalID(ctx context.Context, id, old, key string) error {
 	if old == key {
 		return nil
 	}
-	g.shared.forgetExternalID(id)
+	g.forgetExternalID(id)
 	if old != "" {
 		if err := g.cfg.Client.DeleteExternalID(ctx, id, g.cfg.ExternalIDAuthority, old); err != nil && !genesys.IsNotFound(err) {
 			return err
@@ -308,6 +278,8 @@ func (g *Gateway) replaceExternalID(ctx context.Context, id, old, key string) er
 			return err
 		}
 	}
-	g.shared.rememberExternalID(id, key)
+	g.rememberExternalID(id, key)
 	return nil
 }
+
+func versionString(v genesys.Version) string { return strconv.Itoa(int(v)) }

@@ -10,7 +10,7 @@ import (
 )
 
 // Search fields of the Genesys user index this package relies on
-// (genesys-api.md section 3: proven in Genesys-authored code).
+// (the fields Genesys's own Terraform provider searches on).
 const (
 	fieldEmail = "email"
 	fieldName  = "name"
@@ -18,7 +18,7 @@ const (
 )
 
 // stateCriterion limits a search to active and inactive users. Every list
-// search carries it: deleted users must never appear (SPEC section 4, List),
+// search carries it: deleted users must never appear (RFC 7644 section 3.6),
 // and the API's default state handling is undocumented.
 func stateCriterion() genesys.SearchCriteria {
 	return genesys.SearchCriteria{
@@ -362,7 +362,7 @@ func activeCompare(c *scim.Compare) (cnode, error) {
 }
 
 // stringValue is the comparison value of a string attribute. Numbers are
-// accepted as their text (SPEC coercion); booleans and null are refused.
+// accepted as their text (identity providers send loose types); booleans and null are refused.
 func stringValue(c *scim.Compare) (string, error) {
 	switch v := c.Value.(type) {
 	case string:

@@ -1,0 +1,189 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/scim"
+)
+
+// unavailableRetryAfter is the Retry-After sent with a 503 for a transient
+// upstream condition (unreachable, outcome unknown, search index lag).
+const unavailableRetryAfter = 5 * time.Second
+
+// maxUpstreamDetail bounds how much of a Genesys message reaches a caller.
+const maxUpstreamDetail = 300
+
+// urlPattern finds URLs in Genesys messages, which callers must not see.
+var urlPattern = regexp.MustCompile(`(?i)\b(?:https?|wss?)://\S+`)
+
+// upstreamError turns an error from the genesys client into the *scim.Error a
+// caller sees (RFC 7644 section 3.12 bodies): rate limited beyond the budget -> 429
+// with Retry-After; credentials refused -> 502; unavailable -> 503 with
+// Retry-After; not found -> 404; Genesys validation errors -> 400 with
+// Genesys's message; anything else -> 502. Never a bare 500, never an upstream
+// URL or token in the detail.
+func upstreamError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	var (
+		ra   *genesys.RetryAfterError
+		cred *genesys.CredentialsError
+		un   *genesys.UnavailableError
+	)
+	switch {
+	case errors.As(err, &ra):
+		return &scim.Error{Status: http.StatusTooManyRequests, Detail: "Genesys Cloud is rate limiting the gateway; retry later",
+			RetryAfter: max(ra.Wait, time.Second), Cause: err}
+	case errors.As(err, &cred):
+		return &scim.Error{Status: http.StatusBadGateway, Detail: "Genesys Cloud refused the gateway's client credentials", Cause: err}
+	case errors.As(err, &un), errors.Is(err, genesys.ErrOutcomeUnknown),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return unavailable("Genesys Cloud is unavailable; retry later", err)
+	case genesys.IsNotFound(err):
+		return &scim.Error{Status: http.StatusNotFound, Detail: "User not found", Cause: err}
+	case genesys.IsConflict(err):
+		return &scim.Error{Status: http.StatusConflict, ScimType: scim.Uniqueness,
+			Detail: "a Genesys Cloud user already holds this email", Cause: err}
+	case genesys.IsVersionMismatch(err):
+		// Only reached after the read-and-retry loops gave up: the user keeps
+		// changing underneath; the identical retry converges.
+		return unavailable("the user was modified concurrently; retry", err)
+	}
+	if ae, ok := genesys.AsAPIError(err); ok {
+		switch {
+		case ae.Status == http.StatusTooManyRequests:
+			return &scim.Error{Status: http.StatusTooManyRequests, Detail: "Genesys Cloud is rate limiting the gateway; retry later",
+				RetryAfter: unavailableRetryAfter, Cause: err}
+		case ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden:
+			// The gateway's OAuth client lacks a permission: not the caller's
+			// fault, so not a 4xx for it.
+			return &scim.Error{Status: http.StatusBadGateway,
+				Detail: "Genesys Cloud denied the gateway's OAuth client: " + upstreamMessage(ae), Cause: err}
+		case ae.Status >= 400 && ae.Status < 500:
+			return &scim.Error{Status: http.StatusBadRequest, ScimType: scim.InvalidValue,
+				Detail: "Genesys Cloud rejected the request: " + upstreamMessage(ae), Cause: err}
+		}
+	}
+	return &scim.Error{Status: http.StatusBadGateway, Detail: "Genesys Cloud answered with an error", Cause: err}
+}
+
+// unavailable is a 503 with a short Retry-After.
+func unavailable(detail string, cause error) *scim.Error {
+	return &scim.Error{Status: http.StatusServiceUnavailable, Detail: detail, RetryAfter: unavailableRetryAfter, Cause: cause}
+}
+
+// upstreamMessage is Genesys's message and code, bounded and without URLs.
+func upstreamMessage(ae *genesys.APIError) string {
+	msg := strings.TrimSpace(urlPattern.ReplaceAllString(ae.Message, "<url>"))
+	if msg == "" {
+		msg = http.StatusText(ae.Status)
+	}
+	if len(msg) > maxUpstreamDetail {
+		n := maxUpstreamDetail
+		for n > 0 && !utf8.RuneStart(msg[n]) {
+			n--
+		}
+		msg = msg[:n] + "..."
+	}
+	if ae.Code != "" {
+		msg += " (" + ae.Code + ")"
+	}
+	return msg
+}
+
+// upstreamUserError is upstreamError with a not-found answer naming the user
+// id the caller asked for.
+func upstreamUserError(err error, id string) error {
+	if genesys.IsNotFound(err) {
+		e := scim.NotFound(id)
+		e.Cause = err
+		return e
+	}
+	return upstreamError(err)
+}
+
+// statusOf is the HTTP status an error from this package answers.
+func statusOf(err error) int {
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return se.Status
+	}
+	return http.StatusInternalServerError
+}
+
+// isAbsent reports an answer meaning "no such user": not found, or 400 for an
+// id Genesys cannot even parse (no user can have it).
+func isAbsent(err error) bool {
+	if genesys.IsNotFound(err) {
+		return true
+	}
+	ae, ok := genesys.AsAPIError(err)
+	return ok && ae.Status == http.StatusBadRequest && !genesys.IsConflict(err) && !genesys.IsVersionMismatch(err)
+}
+
+// preconditionFailed is the 412 for a stale If-Match (RFC 7644 section 3.14).
+func preconditionFailed(id string) *scim.Error {
+	return scim.Errorf(http.StatusPreconditionFailed, "",
+		"User %q has changed: its version no longer matches If-Match", id)
+}
+
+func externalIDTaken() *scim.Error {
+	return scim.Errorf(http.StatusConflict, scim.Uniqueness, "externalId is already held by another user")
+}
+
+// isConfigError reports the error resolveRouting gives for names Genesys
+// does not know: a gateway configuration error (500), not an upstream
+// failure.
+func isConfigError(err error) bool {
+	var se *scim.Error
+	return errors.As(err, &se) && se.Status == http.StatusInternalServerError
+}
+
+// retryable reports whether repeating a failed write later can succeed:
+// rate limits, outages, unknown outcomes, cancelled callers, credentials or
+// permissions an operator can fix, version races. A Genesys 4xx that judged
+// the request itself (a bad manager id, a deleted user) cannot.
+func retryable(err error) bool {
+	var ae *genesys.APIError
+	if !errors.As(err, &ae) {
+		return true // typed client errors (rate limit, unavailable, credentials) and context errors
+	}
+	if genesys.IsVersionMismatch(err) {
+		return true
+	}
+	switch {
+	case ae.Status >= 500, ae.Status == http.StatusTooManyRequests, ae.Status == http.StatusRequestTimeout,
+		ae.Status == http.StatusUnauthorized, ae.Status == http.StatusForbidden:
+		return true
+	}
+	return false
+}
+
+// refused reports a Genesys 4xx other than 429: the request itself was
+// refused, as opposed to the service being busy or down.
+func refused(err error) bool {
+	e, ok := genesys.AsAPIError(err)
+	return ok && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusTooManyRequests
+}
+
+// errorText is an error for an audit entry: Genesys's status, code and
+// message for API errors (never a URL), the error text otherwise.
+func errorText(err error) string {
+	if ae, ok := genesys.AsAPIError(err); ok {
+		return fmt.Sprintf("%d %s", ae.Status, upstreamMessage(ae))
+	}
+	return urlPattern.ReplaceAllString(err.Error(), "<url>")
+}

@@ -1,0 +1,374 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/scim"
+)
+
+// CreateUser implements POST /Users (RFC 7644 section 3.3).
+func (g *userOps) CreateUser(ctx context.Context, u *scim.User) (*scim.User, bool, error) {
+	p, err := profileFromSCIM(u)
+	if err != nil {
+		g.record(ctx, audit.Event{Name: audit.UserCreateRequest})
+		return nil, false, g.createFailed(ctx, "", "", err)
+	}
+	g.record(ctx, audit.Event{Name: audit.UserCreateRequest, Email: p.Email})
+
+	res, err := g.create(ctx, p)
+	if res != nil {
+		// A decision about a user: created, restored, or existing (200, or
+		// 409 under on_duplicate conflict, which err then carries).
+		ev := audit.Event{Name: res.event, Outcome: audit.Success, Status: res.status, GenesysID: res.user.ID, Email: p.Email}
+		if err != nil {
+			ev.Outcome, ev.Error = audit.Denied, err.Error()
+		}
+		g.record(ctx, ev)
+		if err != nil {
+			return nil, false, err
+		}
+		return userToSCIM(res.user, res.extID), res.status == http.StatusCreated, nil
+	}
+	return nil, false, g.createFailed(ctx, createdID(err), p.Email, err)
+}
+
+// create runs the create under the per-email lock.
+func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error) {
+	unlock, err := g.shared.createLocks.lock(ctx, p.Email)
+	if err != nil {
+		return nil, unavailable("the request ended while a create of the same user was running", err)
+	}
+	defer unlock()
+
+	plan, err := g.resolveRouting(ctx, p.Groups, p.Skills, p.Languages)
+	if err != nil {
+		// SCIM_ROUTING_ERROR is for routing that cannot be done (an unknown
+		// name); a lookup Genesys failed to answer is only a failed create.
+		if isConfigError(err) {
+			g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed, Email: p.Email, Error: err.Error()})
+		}
+		return nil, err
+	}
+
+	if err := g.checkManager(ctx, p.ManagerID); err != nil {
+		return nil, err
+	}
+
+	if u, rc, err := g.recentUser(ctx, p.Email); err != nil {
+		return nil, upstreamError(err)
+	} else if u != nil {
+		if !rc.complete.Load() {
+			// Our own create or restore that answered 503: finish it.
+			if rc.restoring.Load() {
+				return g.finishRestore(ctx, p, plan, u, rc)
+			}
+			return g.finishCreate(ctx, p, plan, u, rc, audit.UserCreated)
+		}
+		return g.existingUser(ctx, p, plan, u)
+	}
+
+	created, err := g.cfg.Client.CreateUser(ctx, genesys.CreateUser{
+		Name:       p.Name,
+		Email:      p.Email,
+		DivisionID: firstNonEmpty(p.DivisionID, g.cfg.DivisionID),
+		Department: p.Department,
+		Title:      p.Title,
+		Addresses:  p.addresses(),
+		Password:   p.Password,
+		State:      desiredState(p),
+	})
+	switch {
+	case err == nil:
+	case genesys.IsConflict(err):
+		return g.resolveConflict(ctx, p, plan)
+	case errors.Is(err, genesys.ErrOutcomeUnknown):
+		created, err = g.findAfterUnknownOutcome(ctx, p.Email)
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, upstreamError(err)
+	}
+	return g.finishCreate(ctx, p, plan, created, g.remember(p.Email, created.ID), audit.UserCreated)
+}
+
+// createResult is a create's decision: the audit event and status it ends
+// with, and the Genesys user it answers with.
+type createResult struct {
+	event  string
+	status int
+	user   *genesys.User
+	extID  string
+}
+
+// checkManager refuses a manager id that names no Genesys user with 400
+// invalidValue, before anything is written (Genesys would refuse the PATCH
+// after the create). Users known to exist are remembered in Shared, so a bulk
+// load asks once per manager.
+func (g *userOps) checkManager(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, ok := g.shared.knownUsers.Get(id); ok {
+		return nil
+	}
+	u, err := g.cfg.Client.GetUser(ctx, id, "")
+	switch {
+	case genesys.IsNotFound(err):
+		return scim.BadValue("manager.value %q does not name a Genesys Cloud user", id)
+	case err != nil:
+		return upstreamError(err)
+	case u.State == genesys.StateDeleted:
+		return scim.BadValue("manager.value %q names a deleted Genesys Cloud user", id)
+	}
+	g.shared.knownUsers.SetDefault(id, struct{}{})
+	return nil
+}
+
+// recentUser returns the user this process created under email moments ago,
+// if Genesys confirms it still exists (not deleted since).
+func (g *userOps) recentUser(ctx context.Context, email string) (*genesys.User, *recentCreate, error) {
+	v, ok := g.shared.recent.Get(email)
+	if !ok {
+		return nil, nil, nil
+	}
+	rc := v.(*recentCreate)
+	u, err := g.cfg.Client.GetUser(ctx, rc.ID, "")
+	switch {
+	case genesys.IsNotFound(err):
+		g.shared.recent.Delete(email)
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, err
+	case u.State == genesys.StateDeleted || !strings.EqualFold(u.Email, email):
+		g.shared.recent.Delete(email)
+		return nil, nil, nil
+	}
+	return u, rc, nil
+}
+
+// recentCreate is what Shared remembers about a user this process created
+// or restored moments ago, by normalised email: the search index may not
+// show it yet (the user search is eventually consistent). complete is set once every post-create step was
+// done or stored in the outbox; until then a retry of the same POST finishes
+// the create instead of treating the user as a duplicate.
+type recentCreate struct {
+	ID       string
+	complete atomic.Bool
+	// restoring marks a restore whose update (fields, state) has not been
+	// applied yet: the identical retry must finish the restore, not only
+	// the post-create steps.
+	restoring atomic.Bool
+}
+
+// remember records a user created or restored just now under its email.
+func (g *userOps) remember(email, userID string) *recentCreate {
+	rc := &recentCreate{ID: strings.Clone(userID)} // see Shared: never pin a response body
+	g.shared.recent.SetDefault(strings.Clone(email), rc)
+	return rc
+}
+
+// Bounded search after a create whose outcome is unknown: the index lags,
+// so look a few times before concluding nothing was created.
+var unknownOutcomeWaits = []time.Duration{0, 250 * time.Millisecond, 500 * time.Millisecond, time.Second}
+
+// findAfterUnknownOutcome settles a create whose outcome is unknown (a
+// timeout, a reset connection, a 5xx) by searching for the email a few times
+// with short waits: found means it was created; not found is a 503, because
+// posting again blindly could make two users.
+func (g *userOps) findAfterUnknownOutcome(ctx context.Context, email string) (*genesys.User, error) {
+	var lastErr error
+	for _, wait := range unknownOutcomeWaits {
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, unavailable("the create's outcome is unknown; retry", ctx.Err())
+			case <-t.C:
+			}
+		}
+		u, err := g.searchByEmail(ctx, email, genesys.StateActive, genesys.StateInactive)
+		if err == nil && u != nil {
+			return u, nil
+		}
+		lastErr = err
+	}
+	return nil, unavailable("Genesys Cloud did not confirm the create; retry", errors.Join(genesys.ErrOutcomeUnknown, lastErr))
+}
+
+// searchByEmail finds the user holding email in one of states, by an EXACT
+// email criterion and an explicit state criterion, as the Genesys Terraform
+// provider searches (POST /api/v2/users/search); nil when none is visible.
+func (g *userOps) searchByEmail(ctx context.Context, email string, states ...string) (*genesys.User, error) {
+	res, err := g.cfg.Client.SearchUsers(ctx, genesys.SearchRequest{
+		PageSize:   25,
+		PageNumber: 1,
+		Query: []genesys.SearchCriteria{
+			{Type: genesys.SearchExact, Fields: []string{"email"}, Value: email},
+			{Type: genesys.SearchExact, Fields: []string{"state"}, Values: states},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Results {
+		if strings.EqualFold(res.Results[i].Email, email) {
+			return &res.Results[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// resolveConflict handles general.conflict on create: an active or inactive
+// holder is an existing user (the duplicate policy decides); a soft-deleted
+// one is restored; none visible yet (index lag) is a 503, never a 409.
+func (g *userOps) resolveConflict(ctx context.Context, p *profile, plan *routingPlan) (*createResult, error) {
+	u, err := g.searchByEmail(ctx, p.Email, genesys.StateActive, genesys.StateInactive)
+	if err != nil {
+		return nil, upstreamError(err)
+	}
+	if u != nil {
+		return g.existingUser(ctx, p, plan, u)
+	}
+	del, err := g.searchByEmail(ctx, p.Email, genesys.StateDeleted)
+	if err != nil {
+		return nil, upstreamError(err)
+	}
+	if del != nil {
+		return g.restore(ctx, p, plan, del)
+	}
+	return nil, unavailable("a Genesys Cloud user holds this email but is not visible yet; retry", nil)
+}
+
+// existingUser applies the duplicate policy to a user that already holds the
+// email: conflict answers 409; return_existing applies the request's routing
+// (idempotently) and answers 200 with the user as it is.
+func (g *userOps) existingUser(ctx context.Context, p *profile, plan *routingPlan, u *genesys.User) (*createResult, error) {
+	res := &createResult{event: audit.UserExists, user: u}
+	if g.cfg.OnDuplicate == Conflict {
+		res.status = http.StatusConflict
+		return res, &scim.Error{Status: http.StatusConflict, ScimType: scim.Uniqueness,
+			Detail: "a user with userName " + p.Email + " already exists"}
+	}
+	res.status = http.StatusOK
+	if _, err := g.steps.runAll(ctx, u.ID, p.Email, plan.steps(u.ID, p.Email)); err != nil {
+		return nil, incomplete(u.ID, err)
+	}
+	ext, err := g.externalIDFor(ctx, u.ID)
+	if err != nil {
+		return nil, incomplete(u.ID, err)
+	}
+	res.extID = ext
+	return res, nil
+}
+
+// finishCreate runs the steps after the commit point (external id, manager,
+// skills, languages, queues); failures go to the outbox. It answers 201 with
+// the user as Genesys now holds it.
+func (g *userOps) finishCreate(ctx context.Context, p *profile, plan *routingPlan, u *genesys.User, rc *recentCreate, event string) (*createResult, error) {
+	steps := g.createSteps(p, plan, u)
+	out, err := g.steps.runAll(ctx, u.ID, p.Email, steps)
+	if out.patched != nil {
+		u = out.patched
+	}
+	if err != nil {
+		return nil, incomplete(u.ID, err)
+	}
+	rc.complete.Store(true)
+	res := &createResult{event: event, status: http.StatusCreated, user: u}
+	switch k, ok := g.knownExternalID(u.ID); {
+	case ok:
+		res.extID = k
+	case !out.dropped[stepExternalID]:
+		res.extID = p.ExternalID // queued in the outbox
+	}
+	return res, nil
+}
+
+// createSteps are the writes after a create: external id, manager, then routing.
+func (g *userOps) createSteps(p *profile, plan *routingPlan, u *genesys.User) []step {
+	var steps []step
+	if p.ExternalID != "" {
+		steps = append(steps, step{Kind: stepExternalID, UserID: u.ID, Email: p.Email,
+			Authority: g.cfg.ExternalIDAuthority, Key: p.ExternalID})
+	} else {
+		g.rememberExternalID(u.ID, "") // a new user has none
+	}
+	if p.ManagerID != "" && (u.Manager == nil || u.Manager.ID != p.ManagerID) {
+		steps = append(steps, step{Kind: stepManager, UserID: u.ID, Email: p.Email, ManagerID: p.ManagerID, Version: u.Version})
+	}
+	return append(steps, plan.steps(u.ID, p.Email)...)
+}
+
+// desiredState is the Genesys state a SCIM active flag asks for (active
+// unless it says false).
+func desiredState(p *profile) string {
+	if p.Active != nil && !*p.Active {
+		return genesys.StateInactive
+	}
+	return genesys.StateActive
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// createFailed audits SCIM_USER_CREATE_ERROR and returns err as a
+// *scim.Error.
+func (g *userOps) createFailed(ctx context.Context, userID, email string, err error) error {
+	err = upstreamError(err)
+	status := http.StatusInternalServerError
+	var se *scim.Error
+	if errors.As(err, &se) {
+		status = se.Status
+	}
+	g.record(ctx, audit.Event{Name: audit.UserCreateError, Outcome: audit.Failed, Status: status,
+		GenesysID: userID, Email: email, Error: err.Error()})
+	return err
+}
+
+// createdID returns the id of the user a failed create left behind, which
+// incompleteCreate records in the error's cause, for the audit entry.
+func createdID(err error) string {
+	var ic *incompleteCreate
+	if errors.As(err, &ic) {
+		return ic.userID
+	}
+	return ""
+}
+
+// incompleteCreate marks a create that committed (the user exists) but whose
+// remaining steps could be neither done nor queued.
+type incompleteCreate struct {
+	userID string
+	err    error
+}
+
+func (e *incompleteCreate) Error() string { return e.err.Error() }
+func (e *incompleteCreate) Unwrap() error { return e.err }
+
+// incomplete is the error of a create that reached a user (created, restored
+// or existing) but could not finish: a 503 (the identical retry finds the
+// user and finishes it), carrying the user id for the audit entry.
+func incomplete(userID string, err error) error {
+	se, ok := upstreamError(err).(*scim.Error)
+	if !ok || se.Status != http.StatusServiceUnavailable {
+		se = unavailable("the user was created but not completed; retry the same request", err)
+	}
+	cp := *se
+	cp.Cause = &incompleteCreate{userID: userID, err: err}
+	return &cp
+}

@@ -1,0 +1,85 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/caddyscim/caddyscim/internal/audit"
+	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/scim"
+)
+
+// restore brings back a soft-deleted holder of the email, as Genesys's own
+// SCIM and Terraform provider do: PATCH state active with its version, then
+// the fields with the fresh version, then external id and routing. The
+// caller gets 201.
+func (g *userOps) restore(ctx context.Context, p *profile, plan *routingPlan, del *genesys.User) (*createResult, error) {
+	u, err := g.patchUserVersioned(ctx, del.ID, genesys.StateDeleted, del.Version, genesys.UpdateUser{State: genesys.StateActive})
+	if err != nil {
+		return nil, upstreamError(err)
+	}
+	rc := g.remember(p.Email, u.ID)
+	rc.restoring.Store(true)
+	return g.finishRestore(ctx, p, plan, u, rc)
+}
+
+// finishRestore updates a user restored from deletion to what the request
+// says (fields, then state on its own), drops its old external ids, and
+// runs the post-create steps. It is also how the identical retry of a
+// restore that answered 503 completes it. A Genesys refusal of the update
+// (a 4xx) reaches the caller as such: retrying the same input cannot help,
+// and a corrected request finishes the restore.
+func (g *userOps) finishRestore(ctx context.Context, p *profile, plan *routingPlan, u *genesys.User, rc *recentCreate) (*createResult, error) {
+	g.forgetExternalID(u.ID)
+	addrs := p.addresses()
+	upd := genesys.UpdateUser{Name: &p.Name, Title: &p.Title, Department: &p.Department, Addresses: &addrs}
+	if p.ManagerID != "" {
+		upd.Manager = &p.ManagerID
+	}
+	var err error
+	if u, err = g.patchUserVersioned(ctx, u.ID, "", u.Version, upd); err != nil {
+		return nil, restoreFailed(rc.ID, err)
+	}
+	if desiredState(p) == genesys.StateInactive && u.State != genesys.StateInactive {
+		if u, err = g.patchUserVersioned(ctx, u.ID, "", u.Version, genesys.UpdateUser{State: genesys.StateInactive}); err != nil {
+			return nil, restoreFailed(rc.ID, err)
+		}
+	}
+	g.dropStaleExternalIDs(ctx, u.ID, p.ExternalID)
+	rc.restoring.Store(false)
+	q := *p
+	q.ManagerID = "" // set with the fields
+	return g.finishCreate(ctx, &q, plan, u, rc, audit.UserRestored)
+}
+
+// restoreFailed is the error of a restore whose update failed: Genesys's own
+// refusal (4xx) as it is, anything else a 503 that the identical retry
+// completes.
+func restoreFailed(userID string, err error) error {
+	var se *scim.Error
+	if errors.As(upstreamError(err), &se) && se.Status >= 400 && se.Status < 500 && se.Status != http.StatusTooManyRequests {
+		cp := *se
+		cp.Cause = &incompleteCreate{userID: userID, err: err}
+		return &cp
+	}
+	return incomplete(userID, err)
+}
+
+// dropStaleExternalIDs removes the external ids a restored user kept under
+// the configured authority other than keep: they named the identity
+// provider's previous object. Best effort: a failure leaves a stale mapping,
+// logged, and does not fail the restore.
+func (g *userOps) dropStaleExternalIDs(ctx context.Context, userID, keep string) {
+	ids, err := g.cfg.Client.GetExternalIDs(ctx, userID, g.cfg.ExternalIDAuthority)
+	for _, x := range ids {
+		if err == nil && x.ExternalKey != keep {
+			err = g.cfg.Client.DeleteExternalID(ctx, userID, g.cfg.ExternalIDAuthority, x.ExternalKey)
+		}
+	}
+	if err != nil {
+		g.log.Warn("could not remove a restored user's old external ids", zap.String("user_id", userID), zap.Error(err))
+	}
+}
