@@ -1,6 +1,7 @@
 package caddyscim
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -8,6 +9,9 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/caddyscim/caddyscim/internal/callerauth"
+	"github.com/caddyscim/caddyscim/internal/gateway"
 )
 
 func init() {
@@ -107,8 +111,8 @@ func (s *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "algorithms":
 			s.Algorithms, err = someArgs(d)
 			for _, a := range s.Algorithms {
-				if !supportedAlgorithm(a) {
-					return d.Errf("unsupported algorithm '%s' (allowed: %s)", a, strings.Join(supportedAlgorithms, " "))
+				if cerr := callerauth.CheckAlgorithm(a); cerr != nil {
+					return d.Errf("unsupported algorithm '%s': %v", a, cerr)
 				}
 			}
 		case "role_claim":
@@ -121,8 +125,10 @@ func (s *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = durationArg(d, &s.ClockSkew, true)
 		case "on_duplicate":
 			err = oneArg(d, &s.OnDuplicate)
-			if err == nil && s.OnDuplicate != "return_existing" && s.OnDuplicate != "conflict" {
-				err = d.Errf("invalid on_duplicate '%s': want return_existing or conflict", s.OnDuplicate)
+			if err == nil {
+				if cerr := gateway.CheckDuplicatePolicy(s.OnDuplicate); cerr != nil {
+					err = d.Errf("invalid on_duplicate '%s': %v", s.OnDuplicate, cerr)
+				}
 			}
 		case "max_results":
 			err = intArg(d, &s.MaxResults, 1)
@@ -159,7 +165,7 @@ func (s *Handler) unmarshalGroup(d *caddyfile.Dispenser) error {
 		return err
 	}
 	for _, other := range s.Groups {
-		if strings.EqualFold(other.Name, g.Name) {
+		if gateway.GroupKey(other.Name) == gateway.GroupKey(g.Name) {
 			return d.Errf("duplicate group '%s' (group names compare case-insensitively)", g.Name)
 		}
 	}
@@ -195,8 +201,8 @@ func (s *Handler) unmarshalGroup(d *caddyfile.Dispenser) error {
 			return d.Errf("unrecognized group option '%s' (want skills, languages or queues)", opt)
 		}
 	}
-	if len(g.Skills)+len(g.Languages)+len(g.Queues) == 0 {
-		return d.Errf("group '%s' assigns nothing: give skills, languages or queues", g.Name)
+	if err := gateway.CheckGroup(g.routing()); err != nil {
+		return d.Errf("group '%s': %v", g.Name, err)
 	}
 	s.Groups = append(s.Groups, g)
 	return nil
@@ -229,13 +235,16 @@ func parseProficiency(s string) (Proficiency, error) {
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return Proficiency{}, errEmptyName
+		return Proficiency{}, errors.New("empty name")
 	}
-	p := Proficiency{Name: name, Proficiency: defaultProficiency}
+	p := Proficiency{Name: name, Proficiency: gateway.DefaultProficiency}
 	if level != "" || strings.HasSuffix(s, ":") {
 		v, err := strconv.ParseFloat(level, 64)
-		if err != nil || v < 0 || v > 5 {
-			return Proficiency{}, errBadProficiency
+		if err != nil {
+			return Proficiency{}, errors.New("proficiency must be a number from 0 to 5")
+		}
+		if err := gateway.CheckProficiency(v); err != nil {
+			return Proficiency{}, err
 		}
 		p.Proficiency = v
 	}

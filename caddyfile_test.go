@@ -68,7 +68,7 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		{"unknown group option", "scim_genesys {\ngroup g {\nroles admin\n}\n}", "'roles'"},
 		{"duplicate group", "scim_genesys {\n group Sales {\n queues q\n }\n group sales {\n queues r\n }\n}", "duplicate group 'sales'"},
 		{"duplicate group option", "scim_genesys {\n group g {\n queues a\n queues b\n }\n}", "duplicate option 'queues'"},
-		{"empty group", "scim_genesys {\ngroup g {\n}\n}", "'g' assigns nothing"},
+		{"empty group", "scim_genesys {\ngroup g {\n}\n}", "'g': assigns nothing"},
 		{"group without name", "scim_genesys {\ngroup {\nqueues q\n}\n}", "wrong argument count"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

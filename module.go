@@ -15,6 +15,7 @@ import (
 	"github.com/caddyscim/caddyscim/internal/callerauth"
 	"github.com/caddyscim/caddyscim/internal/gateway"
 	"github.com/caddyscim/caddyscim/internal/genesys"
+	"github.com/caddyscim/caddyscim/internal/outbox"
 	"github.com/caddyscim/caddyscim/internal/scim"
 	"github.com/caddyscim/caddyscim/internal/telemetry"
 )
@@ -23,37 +24,9 @@ func init() {
 	caddy.RegisterModule(Handler{})
 }
 
-// Defaults (SPEC section 2).
-const (
-	defaultBasePath     = "/scim/v2"
-	defaultAuthority    = "scim"
-	defaultMaxResults   = 100
-	defaultProficiency  = 3
-	defaultClockSkew    = 30 * time.Second
-	defaultTimeout      = 10 * time.Second
-	defaultMaxRetries   = 3
-	defaultMaxRetryWait = 60 * time.Second
-	defaultRate         = 300
-	defaultRateWindow   = time.Minute
-	defaultConcurrency  = 16
-	defaultOutboxMaxAge = 24 * time.Hour
-)
-
-var (
-	supportedAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-	defaultAllowRoles   = []string{"scim_provisioner", "admin"}
-	errEmptyName        = errors.New("empty name")
-	errBadProficiency   = errors.New("proficiency must be a number from 0 to 5")
-)
-
-func supportedAlgorithm(a string) bool {
-	for _, s := range supportedAlgorithms {
-		if a == s {
-			return true
-		}
-	}
-	return false
-}
+// defaultBasePath is where the handler serves SCIM unless base_path says
+// otherwise (the path Entra ID and Okta documentation use).
+const defaultBasePath = "/scim/v2"
 
 // Handler is the scim_genesys HTTP handler: a SCIM 2.0 service provider for
 // Genesys Cloud. Requests under BasePath are authenticated with the caller's
@@ -63,50 +36,85 @@ func supportedAlgorithm(a string) bool {
 // String options accept {env.*} and {file.*} placeholders, resolved once in
 // Provision (client_id and client_secret must resolve to a value).
 type Handler struct {
-	// Path prefix served, matched at a path segment boundary. Default /scim/v2.
+	// Path prefix served, matched at a path segment boundary; requests
+	// outside it go to the next handler. Default "/scim/v2". "/" is refused:
+	// the handler would take every request of the site.
 	BasePath string `json:"base_path,omitempty"`
 
-	// Genesys Cloud region domain (mypurecloud.com, usw2.pure.cloud, ...):
-	// API host api.<region>, token host login.<region>.
+	// Genesys Cloud region domain (mypurecloud.com, mypurecloud.ie,
+	// usw2.pure.cloud, ...): API host api.<region>, token host
+	// login.<region>. One of region or api_url is required.
 	Region string `json:"region,omitempty"`
-	// API base URL; overrides Region (an emulator, a proxy).
+	// API base URL; overrides Region (a proxy, an emulator).
 	APIURL string `json:"api_url,omitempty"`
-	// Token host base URL. Default: from Region, else APIURL with a leading
-	// "api." label replaced by "login.", else APIURL itself.
-	LoginURL     string `json:"login_url,omitempty"`
-	ClientID     string `json:"client_id,omitempty"`
+	// Token host base URL (POST <login_url>/oauth/token). Default: from
+	// Region, else APIURL with a leading "api." label replaced by
+	// "login.", else APIURL itself.
+	LoginURL string `json:"login_url,omitempty"`
+	// OAuth client id of the client credentials grant. Required; give it as
+	// an {env.*} or {file.*} placeholder.
+	ClientID string `json:"client_id,omitempty"`
+	// OAuth client secret. Required; resolved in Provision from its
+	// placeholder, never logged or echoed in errors.
 	ClientSecret string `json:"client_secret,omitempty"`
-	// Home division of new users; default Genesys's home division.
+	// Division id of new users; the Genesys extension's divisionId
+	// overrides it per user, and a restored user is moved back to it.
+	// Default: Genesys's home division.
 	Division string `json:"division,omitempty"`
-	// Authority under which externalId is stored. Default "scim".
+	// Authority under which a user's externalId is stored in Genesys
+	// (POST /api/v2/users/{userId}/externalid). Default "scim".
 	ExternalIDAuthority string `json:"external_id_authority,omitempty"`
 
-	// Callers' token verification.
-	JWKSURL    string   `json:"jwks_url,omitempty"`
-	Issuer     string   `json:"issuer,omitempty"`
-	Audience   []string `json:"audience,omitempty"`
+	// URL of the identity provider's JWKS, which signs callers' tokens.
+	// Required.
+	JWKSURL string `json:"jwks_url,omitempty"`
+	// Required iss claim; not checked when empty.
+	Issuer string `json:"issuer,omitempty"`
+	// Accepted aud values: a token passes if any of its audiences is
+	// listed. Not checked when empty.
+	Audience []string `json:"audience,omitempty"`
+	// Allowed signature algorithms. Default RS256 RS384 RS512 PS256 ES256
+	// ES384 EdDSA; PS384, PS512 and ES512 may be added; none and HMAC are
+	// never accepted.
 	Algorithms []string `json:"algorithms,omitempty"`
-	// gjson path of the roles claim; default: the first of roles, role, scp.
+	// gjson path of the caller's roles (realm_access.roles works): an
+	// array of strings or one string (split on spaces only for a scope
+	// claim, scp or scope). Default: the first of roles, role, scp present.
 	RoleClaim string `json:"role_claim,omitempty"`
 	// Roles that may do everything. Default scim_provisioner, admin.
 	AllowRoles []string `json:"allow_roles,omitempty"`
-	// Roles that may only read.
-	ReadRoles []string       `json:"read_roles,omitempty"`
+	// Roles that may only read (GET). Default none.
+	ReadRoles []string `json:"read_roles,omitempty"`
+	// Leeway for exp, nbf and iat. Default 30s.
 	ClockSkew caddy.Duration `json:"clock_skew,omitempty"`
 
-	// return_existing (default) or conflict.
+	// What a create whose email an existing user holds answers:
+	// "return_existing" (default: 200 with the user, its group routing
+	// applied) or "conflict" (409 uniqueness).
 	OnDuplicate string `json:"on_duplicate,omitempty"`
-	// Largest page served, and the page size when count is absent. Default 100.
-	MaxResults int     `json:"max_results,omitempty"`
-	Groups     []Group `json:"groups,omitempty"`
+	// Largest page served, and the page size when count is absent.
+	// Default 100.
+	MaxResults int `json:"max_results,omitempty"`
+	// Group blocks: the Genesys routing that membership of a SCIM group of
+	// that name gives.
+	Groups []Group `json:"groups,omitempty"`
 
-	// Upstream resilience.
-	Timeout        caddy.Duration `json:"timeout,omitempty"`
-	MaxRetries     *int           `json:"max_retries,omitempty"`
-	MaxRetryWait   caddy.Duration `json:"max_retry_wait,omitempty"`
-	RateLimit      *RateLimit     `json:"rate_limit,omitempty"`
-	MaxConcurrency int            `json:"max_concurrency,omitempty"`
-	OutboxMaxAge   caddy.Duration `json:"outbox_max_age,omitempty"`
+	// Longest one upstream call may take. Default 10s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// Retries of a failed upstream call (429, 502/503/504, connection
+	// errors for calls safe to repeat); 0 means none. Default 3.
+	MaxRetries *int `json:"max_retries,omitempty"`
+	// Longest Genesys Retry-After honoured before the caller gets 429.
+	// Default 60s.
+	MaxRetryWait caddy.Duration `json:"max_retry_wait,omitempty"`
+	// Outbound pacing per OAuth client. Default 300 calls a minute (the
+	// Genesys default per token).
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+	// Upstream calls in flight at once. Default 16.
+	MaxConcurrency int `json:"max_concurrency,omitempty"`
+	// How long unfinished post-create steps keep being retried from the
+	// durable outbox before they are given up (audited). Default 24h.
+	OutboxMaxAge caddy.Duration `json:"outbox_max_age,omitempty"`
 
 	logger            *zap.Logger
 	audit             *audit.Logger
@@ -120,23 +128,32 @@ type Handler struct {
 
 // Group maps membership of a SCIM group onto Genesys routing.
 type Group struct {
-	// Matched against a SCIM group's display or value, case-insensitively.
-	Name      string        `json:"name"`
-	Skills    []Proficiency `json:"skills,omitempty"`
+	// Name of the SCIM group (and of its Genesys group), matched
+	// case-insensitively.
+	Name string `json:"name"`
+	// Skills that membership gives, each with a proficiency.
+	Skills []Proficiency `json:"skills,omitempty"`
+	// Languages that membership gives, each with a proficiency.
 	Languages []Proficiency `json:"languages,omitempty"`
-	Queues    []string      `json:"queues,omitempty"`
+	// Names of the queues that membership makes the user a member of.
+	Queues []string `json:"queues,omitempty"`
 }
 
-// Proficiency is a skill or language by name with a proficiency from 0 to 5.
+// Proficiency is a skill or language by name with a proficiency.
 type Proficiency struct {
-	Name        string  `json:"name"`
+	// Name of the skill or language in Genesys, exactly (case included).
+	Name string `json:"name"`
+	// From 0 to 5; across a user's groups the highest wins.
 	Proficiency float64 `json:"proficiency"`
 }
 
-// RateLimit paces outbound calls: Requests per Window, evenly spread.
+// RateLimit paces outbound calls: Requests per Window, evenly spread, in
+// bursts of at most one second's share.
 type RateLimit struct {
-	Requests int            `json:"requests"`
-	Window   caddy.Duration `json:"window"`
+	// Calls allowed per window.
+	Requests int `json:"requests"`
+	// Length of the window.
+	Window caddy.Duration `json:"window"`
 }
 
 // CaddyModule returns the Caddy module information.
@@ -223,38 +240,38 @@ func (h *Handler) setDefaults() {
 	}
 	h.BasePath = strings.TrimRight(h.BasePath, "/")
 	if h.ExternalIDAuthority == "" {
-		h.ExternalIDAuthority = defaultAuthority
+		h.ExternalIDAuthority = gateway.DefaultExternalIDAuthority
 	}
 	if h.OnDuplicate == "" {
 		h.OnDuplicate = gateway.ReturnExisting
 	}
 	if h.MaxResults == 0 {
-		h.MaxResults = defaultMaxResults
+		h.MaxResults = scim.DefaultMaxResults
 	}
 	if len(h.AllowRoles) == 0 {
-		h.AllowRoles = defaultAllowRoles
+		h.AllowRoles = callerauth.DefaultAllowRoles
 	}
 	if h.ClockSkew == 0 {
-		h.ClockSkew = caddy.Duration(defaultClockSkew)
+		h.ClockSkew = caddy.Duration(callerauth.DefaultClockSkew)
 	}
 	if h.Timeout == 0 {
-		h.Timeout = caddy.Duration(defaultTimeout)
+		h.Timeout = caddy.Duration(genesys.DefaultTimeout)
 	}
 	if h.MaxRetries == nil {
-		n := defaultMaxRetries
+		n := genesys.DefaultMaxRetries
 		h.MaxRetries = &n
 	}
 	if h.MaxRetryWait == 0 {
-		h.MaxRetryWait = caddy.Duration(defaultMaxRetryWait)
+		h.MaxRetryWait = caddy.Duration(genesys.DefaultMaxRetryWait)
 	}
 	if h.RateLimit == nil {
-		h.RateLimit = &RateLimit{Requests: defaultRate, Window: caddy.Duration(defaultRateWindow)}
+		h.RateLimit = &RateLimit{Requests: genesys.DefaultRateLimit, Window: caddy.Duration(genesys.DefaultRateWindow)}
 	}
 	if h.MaxConcurrency == 0 {
-		h.MaxConcurrency = defaultConcurrency
+		h.MaxConcurrency = genesys.DefaultMaxConcurrency
 	}
 	if h.OutboxMaxAge == 0 {
-		h.OutboxMaxAge = caddy.Duration(defaultOutboxMaxAge)
+		h.OutboxMaxAge = caddy.Duration(outbox.DefaultMaxAge)
 	}
 	if h.APIURL == "" && h.Region != "" {
 		if api, login, err := genesys.Hosts(h.Region); err == nil {
@@ -296,8 +313,6 @@ func (h *Handler) Validate() error {
 		return errors.New("client_secret is required")
 	case h.JWKSURL == "":
 		return errors.New("jwks_url is required")
-	case h.OnDuplicate != gateway.ReturnExisting && h.OnDuplicate != gateway.Conflict:
-		return fmt.Errorf("on_duplicate: %q is not return_existing or conflict", h.OnDuplicate)
 	case h.MaxResults < 1:
 		return fmt.Errorf("max_results: %d is below 1", h.MaxResults)
 	case h.MaxRetries != nil && *h.MaxRetries < 0:
@@ -307,29 +322,31 @@ func (h *Handler) Validate() error {
 	case h.MaxConcurrency < 0:
 		return fmt.Errorf("max_concurrency: %d is negative", h.MaxConcurrency)
 	}
+	if err := gateway.CheckDuplicatePolicy(h.OnDuplicate); err != nil {
+		return err
+	}
 	for _, a := range h.Algorithms {
-		if !supportedAlgorithm(a) {
-			return fmt.Errorf("algorithms: %q is not supported", a)
+		if err := callerauth.CheckAlgorithm(a); err != nil {
+			return fmt.Errorf("algorithms: %v", err)
 		}
 	}
-	seen := map[string]bool{}
-	for _, g := range h.Groups {
-		k := strings.ToLower(g.Name)
-		if k == "" || seen[k] {
-			return fmt.Errorf("groups: empty or duplicate group name %q", g.Name)
-		}
-		seen[k] = true
-		for _, p := range append(append([]Proficiency{}, g.Skills...), g.Languages...) {
-			if p.Name == "" || p.Proficiency < 0 || p.Proficiency > 5 {
-				return fmt.Errorf("group %q: bad skill or language %q (proficiency %v)", g.Name, p.Name, p.Proficiency)
-			}
-		}
+	if err := gateway.CheckGroups(h.gatewayGroups()); err != nil {
+		return fmt.Errorf("groups: %v", err)
 	}
 	return nil
 }
 
+// gatewayGroups is the group blocks as the gateway takes them.
 func (h *Handler) gatewayGroups() []gateway.GroupRouting {
 	out := make([]gateway.GroupRouting, 0, len(h.Groups))
+	for _, g := range h.Groups {
+		out = append(out, g.routing())
+	}
+	return out
+}
+
+// routing is g as the gateway takes it.
+func (g Group) routing() gateway.GroupRouting {
 	conv := func(ps []Proficiency) []gateway.Assignment {
 		a := make([]gateway.Assignment, 0, len(ps))
 		for _, p := range ps {
@@ -337,11 +354,7 @@ func (h *Handler) gatewayGroups() []gateway.GroupRouting {
 		}
 		return a
 	}
-	for _, g := range h.Groups {
-		out = append(out, gateway.GroupRouting{Name: g.Name, Skills: conv(g.Skills),
-			Languages: conv(g.Languages), Queues: g.Queues})
-	}
-	return out
+	return gateway.GroupRouting{Name: g.Name, Skills: conv(g.Skills), Languages: conv(g.Languages), Queues: g.Queues}
 }
 
 // Cleanup releases everything Provision acquired, even after a failed
