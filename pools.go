@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -35,11 +36,17 @@ func (p *pooledUpstream) Destruct() error { p.client.Close(); return nil }
 type pooledVerifier struct {
 	v     *callerauth.Verifier
 	start sync.Once
+	// log is the logger of the config loaded last that uses this verifier:
+	// JWKS fetch failures are reported there, not on a config long gone.
+	log atomic.Pointer[zap.Logger]
 }
 
 func (p *pooledVerifier) Destruct() error { p.v.Close(); return nil }
 
-// loadUpstream returns the pooled Genesys client for these settings.
+// loadUpstream returns the pooled Genesys client for these settings, with
+// the gateway state that belongs to it. The key carries every setting the
+// client reads; gateway.Shared depends on nothing else (what it remembers
+// per authority is keyed by the authority).
 func (h *Handler) loadUpstream() (*pooledUpstream, error) {
 	key := "upstream:" + shortHash(h.APIURL, h.LoginURL, h.ClientID, h.ClientSecret,
 		time.Duration(h.Timeout).String(), fmt.Sprint(*h.MaxRetries), time.Duration(h.MaxRetryWait).String(),
@@ -72,29 +79,34 @@ func (h *Handler) loadUpstream() (*pooledUpstream, error) {
 	return v.(*pooledUpstream), nil
 }
 
-// loadVerifier returns the pooled JWKS verifier for these settings.
+// loadVerifier returns the pooled JWKS verifier for these settings. The key
+// carries every setting the verifier reads; the logger it reports to is the
+// latest config's.
 func (h *Handler) loadVerifier() (*pooledVerifier, error) {
-	logger := h.logger
 	cfg := callerauth.Config{
 		JWKSURL: h.JWKSURL, Issuer: h.Issuer, Audiences: h.Audience,
 		Algorithms: h.Algorithms, RoleClaim: h.RoleClaim, ClockSkew: time.Duration(h.ClockSkew),
-		// A JWKS outage must be visible to operators (caddy-jwt's #79).
-		OnFetchError: func(err error) { logger.Warn("fetching the JWKS failed", zap.Error(err)) },
 	}
 	key := "verifier:" + shortHash(cfg.JWKSURL, cfg.Issuer, strings.Join(cfg.Audiences, " "),
 		strings.Join(cfg.Algorithms, " "), cfg.RoleClaim, cfg.ClockSkew.String())
 	v, _, err := verifiers.LoadOrNew(key, func() (caddy.Destructor, error) {
+		p := &pooledVerifier{}
+		// A JWKS outage must be visible to operators (caddy-jwt's #79).
+		cfg.OnFetchError = func(err error) { p.log.Load().Warn("fetching the JWKS failed", zap.Error(err)) }
 		v, err := callerauth.NewVerifier(cfg)
 		if err != nil {
 			return nil, err
 		}
-		return &pooledVerifier{v: v}, nil
+		p.v = v
+		return p, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	h.poolKeys = append(h.poolKeys, key)
-	return v.(*pooledVerifier), nil
+	p := v.(*pooledVerifier)
+	p.log.Store(h.logger)
+	return p, nil
 }
 
 // shortHash identifies settings (including secrets) without keeping them

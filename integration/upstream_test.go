@@ -103,3 +103,31 @@ func TestReloadKeepsStateAndLeaksNothing(t *testing.T) {
 	}
 	s.NoRejections()
 }
+
+// TestReloadWithAnotherAuthorityReadsItsExternalID: the state pooled across
+// reloads is keyed by the upstream settings; the external ids it remembers
+// are keyed by their authority too, so a reload that changes only
+// external_id_authority reads the new authority's id, not the old one's.
+func TestReloadWithAnotherAuthorityReadsItsExternalID(t *testing.T) {
+	s := harness.New(t, harness.Options{})
+	w := s.Writer()
+	id := harness.Str(s.Do(http.MethodPost, "/Users", w, `{"userName":"authority@example.com","externalId":"scim-key"}`).
+		Expect(t, http.StatusCreated).Body, "id")
+	got := s.Do(http.MethodGet, "/Users/"+id, w, nil).Expect(t, http.StatusOK)
+	if x := harness.Str(got.Body, "externalId"); x != "scim-key" {
+		t.Fatalf("externalId = %q, want scim-key", x)
+	}
+
+	// The user holds no key under "hr": after the reload it has none.
+	s.Load(strings.Replace(s.CaddyConfig, "read_roles scim_auditor", "read_roles scim_auditor\n\t\texternal_id_authority hr", 1))
+	got = s.Do(http.MethodGet, "/Users/"+id, w, nil).Expect(t, http.StatusOK)
+	if x := harness.Str(got.Body, "externalId"); x != "" {
+		t.Fatalf("after the reload externalId = %q, want none (the user has no key under hr)", x)
+	}
+	s.Load(s.CaddyConfig)
+	got = s.Do(http.MethodGet, "/Users/"+id, w, nil).Expect(t, http.StatusOK)
+	if x := harness.Str(got.Body, "externalId"); x != "scim-key" {
+		t.Fatalf("back under scim externalId = %q, want scim-key", x)
+	}
+	s.NoRejections()
+}
