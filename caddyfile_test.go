@@ -1,6 +1,7 @@
 package caddyscim
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,5 +130,18 @@ func TestUnderBase(t *testing.T) {
 		if ok != tc.ok || rel != tc.rel {
 			t.Errorf("underBase(%q) = %q, %v; want %q, %v", tc.path, rel, ok, tc.rel, tc.ok)
 		}
+	}
+}
+
+// TestCaddyfileExampleIsFormatted: the example is what users copy; it must
+// be as `caddy fmt` writes it (the adapter otherwise warns on every load,
+// the demo's included).
+func TestCaddyfileExampleIsFormatted(t *testing.T) {
+	in, err := os.ReadFile("Caddyfile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := caddyfile.Format(in); !bytes.Equal(in, out) {
+		t.Fatal("Caddyfile.example is not formatted: run `go run ./caddyscim fmt --overwrite Caddyfile.example`")
 	}
 }

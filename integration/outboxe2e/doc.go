@@ -1,4 +1,4 @@
-// Package outboxe2e proves the durable outbox (SPEC section 4 step 7, issue
+// Package outboxe2e proves the durable outbox (a create always completes; issue
 // 5) from the outside: real Caddy processes, in this test process and as
 // separate OS processes of the bundled binary, run scim_genesys against the
 // Genesys Cloud emulator while the skills endpoint fails. The tests show that

@@ -18,10 +18,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// LoggerName is the logger the entries are written on (SPEC section 8).
+// LoggerName is the logger the entries are written on: a Caddyfile log
+// block can include or exclude it by this name (see the README).
 const LoggerName = "http.handlers.scim_genesys.audit"
 
-// Event names (SPEC section 8).
+// Event names, one per kind of decision (the README lists them).
 const (
 	UserCreateRequest = "SCIM_USER_CREATE_REQUEST"
 	UserExists        = "SCIM_USER_EXISTS"
