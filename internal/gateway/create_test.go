@@ -311,11 +311,15 @@ func TestCreateUnknownSkillFailsBeforeAnyWrite(t *testing.T) {
 	if len(env.events(audit.RoutingError)) != 1 || len(env.events(audit.UserCreateError)) != 1 {
 		t.Error("want SCIM_ROUTING_ERROR and SCIM_USER_CREATE_ERROR audited")
 	}
-	// The unknown extension skill is named too.
+	// An unknown skill the caller sent (the purecloud extension) is the
+	// caller's error, 400 invalidValue naming it, and creates nothing either.
 	_, _, err = env.gw.CreateUser(env.ctx(), &scim.User{UserName: "erin@example.com",
 		RoutingSkills: []scim.NamedProficiency{{Name: "Ghost"}}})
-	if se := wantStatus(t, err, http.StatusInternalServerError); !strings.Contains(se.Detail, `"Ghost"`) {
-		t.Errorf("detail %q does not name the skill", se.Detail)
+	if se := wantStatus(t, err, http.StatusBadRequest); !strings.Contains(se.Detail, `"Ghost"`) || se.ScimType != scim.InvalidValue {
+		t.Errorf("detail %q does not name the skill, or scimType %q", se.Detail, se.ScimType)
+	}
+	if env.calls(epCreate) != 0 || len(env.emu.Users()) != 0 {
+		t.Error("a user was created")
 	}
 }
 

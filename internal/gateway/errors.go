@@ -187,3 +187,9 @@ func errorText(err error) string {
 	}
 	return urlPattern.ReplaceAllString(err.Error(), "<url>")
 }
+
+// isContextError reports an error caused by a context ending (a caller gone,
+// a deadline passed), as opposed to an upstream answer.
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

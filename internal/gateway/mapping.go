@@ -51,10 +51,40 @@ var phoneTypes = []struct{ scim, genesys string }{
 	{typeHome, genesys.ContactHome},
 }
 
-// normaliseEmail trims and lower-cases s and checks it is an email address;
-// otherwise 400 invalidValue naming attr.
+// asciiSpace is the whitespace the userName rule trims.
+const asciiSpace = " \t\n\v\f\r"
+
+// normaliseAddress applies the userName rule to an email address: ASCII
+// whitespace trimmed, ASCII letters lower-cased, nothing else folded.
+// Unicode folding would merge distinct identities of the identity provider
+// onto one agent: the Kelvin sign (U+212A) lower-cases to "k", and a
+// no-break space is whitespace to strings.TrimSpace.
+func normaliseAddress(s string) string {
+	s = strings.Trim(s, asciiSpace)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// sameAddress compares email addresses under the userName rule.
+func sameAddress(a, b string) bool { return normaliseAddress(a) == normaliseAddress(b) }
+
+// normaliseEmail applies normaliseAddress to s and checks it is an email
+// address; otherwise 400 invalidValue naming attr.
 func normaliseEmail(attr, s string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(s))
+	if !utf8.ValidString(s) {
+		return "", scim.BadValue("%s must be valid UTF-8", attr)
+	}
+	e := normaliseAddress(s)
 	if e == "" {
 		return "", scim.BadValue("%s must be an email address; it is empty", attr)
 	}
@@ -97,6 +127,9 @@ func profileFromSCIM(u *scim.User) (*profile, error) {
 	}
 	langs, err := namedProficiencies("routingLanguages", u.RoutingLanguages)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPathValue("externalId", u.ExternalID); err != nil {
 		return nil, err
 	}
 	return &profile{
@@ -210,12 +243,22 @@ func phones(nums []scim.MultiValue) []genesys.Contact {
 	return out
 }
 
+// maxNamedProficiencies bounds the routingSkills and routingLanguages of one
+// request, as Genesys's own SCIM does (ScimUserExtensions: at most 50 each):
+// each name may cost a lookup, and one request must not be able to keep the
+// outbound pacing for itself.
+const maxNamedProficiencies = 50
+
 // namedProficiencies validates the purecloud extension's skills or languages:
-// a name is required and a proficiency, when sent, lies in 0..5. Missing
+// at most maxNamedProficiencies entries, a name is required and a
+// proficiency, when sent, lies in 0..5. Missing
 // proficiencies take the default, so callers see complete values.
 func namedProficiencies(attr string, in []scim.NamedProficiency) ([]scim.NamedProficiency, error) {
 	if len(in) == 0 {
 		return nil, nil
+	}
+	if len(in) > maxNamedProficiencies {
+		return nil, scim.BadValue("%s: at most %d entries", attr, maxNamedProficiencies)
 	}
 	out := make([]scim.NamedProficiency, 0, len(in))
 	for _, np := range in {
@@ -287,7 +330,7 @@ func userToSCIM(u *genesys.User, externalID string) *scim.User {
 	for _, c := range u.Addresses {
 		switch c.MediaType {
 		case genesys.MediaEmail:
-			if c.Type == genesys.ContactWork && work == "" && !strings.EqualFold(c.Address, u.Email) {
+			if c.Type == genesys.ContactWork && work == "" && !sameAddress(c.Address, u.Email) {
 				work = c.Address
 			}
 		case genesys.MediaPhone:

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"strings"
 
 	"github.com/caddyscim/caddyscim/internal/genesys"
 )
@@ -34,37 +35,50 @@ func (n *nameResolver) resolve(ctx context.Context, kind, name string) (string, 
 	if hit {
 		return v.(string), nil
 	}
+	for {
+		id, err, shared := n.lookup(ctx, kind, name, key)
+		// A shared lookup ends with its leader's context: when the leader's
+		// caller went away and this one is still here, look again (this
+		// caller then leads).
+		if shared && isContextError(err) && ctx.Err() == nil {
+			continue
+		}
+		return id, err
+	}
+}
+
+// lookup runs (or joins) the one upstream lookup of key. It runs on the
+// leading caller's context, so a caller that hangs up stops its lookups and
+// gives back their pacing slots instead of leaving them to run on.
+func (n *nameResolver) lookup(ctx context.Context, kind, name, key string) (id string, err error, shared bool) {
 	ch := n.shared.lookups.DoChan(key, func() (any, error) {
-		// The lookup serves every waiter: it must not end with the first
-		// caller's context (the client's per-call timeout bounds it).
-		lctx := context.WithoutCancel(ctx)
 		var ent *genesys.NamedEntity
 		var err error
 		switch kind {
 		case kindSkill:
-			ent, err = n.client.FindSkill(lctx, name)
+			ent, err = n.client.FindSkill(ctx, name)
 		case kindLanguage:
-			ent, err = n.client.FindLanguage(lctx, name)
+			ent, err = n.client.FindLanguage(ctx, name)
 		default:
-			ent, err = n.client.FindQueue(lctx, name)
+			ent, err = n.client.FindQueue(ctx, name)
 		}
 		if err != nil {
 			return "", err
 		}
 		if ent == nil || ent.ID == "" {
-			n.shared.routing.Set(key, "", routingMissTTL)
+			n.shared.routing.Set(strings.Clone(key), "", routingMissTTL)
 			return "", nil
 		}
-		n.shared.routing.Set(key, ent.ID, routingHitTTL)
+		n.shared.routing.Set(strings.Clone(key), strings.Clone(ent.ID), routingHitTTL)
 		return ent.ID, nil
 	})
 	select {
 	case r := <-ch:
 		if r.Err != nil {
-			return "", r.Err
+			return "", r.Err, r.Shared
 		}
-		return r.Val.(string), nil
+		return r.Val.(string), nil, r.Shared
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", ctx.Err(), false
 	}
 }

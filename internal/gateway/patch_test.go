@@ -164,13 +164,13 @@ func TestPatchAtomic(t *testing.T) {
 			t.Errorf("scimType %q", se.ScimType)
 		}
 	}
-	// An unknown routing name is a configuration error (500), found before
-	// any write too.
+	// An unknown routing name the caller sent is refused (400), found
+	// before any write too.
 	_, err := env.gw.PatchUser(env.ctx(), amy.ID, mustPatch(t, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 		"Operations":[{"op":"replace","path":"title","value":"Boss"},{"op":"replace","path":"active","value":false},
 		{"op":"add","path":"groups","value":[{"display":"Support Agents"}]},
 		{"op":"add","path":"urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User:routingSkills","value":[{"name":"No Such Skill"}]}]}`), scim.Precondition{})
-	if se := wantStatus(t, err, http.StatusInternalServerError); !strings.Contains(se.Detail, "No Such Skill") {
+	if se := wantStatus(t, err, http.StatusBadRequest); !strings.Contains(se.Detail, "No Such Skill") {
 		t.Errorf("detail %q does not name the skill", se.Detail)
 	}
 	if g := userByID(env, amy.ID); g.Title != "Agent" || g.Version != amy.Version || g.State != "active" {

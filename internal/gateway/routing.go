@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -74,10 +75,12 @@ func (w *wanted) add(name string, p float64) {
 // resolveRouting computes the routing plan of a user from its SCIM groups
 // (each matching `group` block, by display or value, case-insensitively) and
 // its purecloud extension skills and languages (proficiency 3 when not
-// sent). Names resolve to ids through the Shared cache. An unknown name is a
-// configuration error: a SCIM 500 naming it. Lookup failures are upstream
-// errors. Callers audit SCIM_ROUTING_ERROR on error; resolveRouting writes
-// nothing upstream.
+// sent). Names resolve to ids through the Shared cache. A name of a group
+// block that Genesys does not know is a configuration error: a SCIM 500
+// naming it, for the operator. One the caller sent is the caller's: 400
+// invalidValue naming it. Lookup failures are upstream errors. Callers audit
+// SCIM_ROUTING_ERROR on a configuration error; resolveRouting writes nothing
+// upstream.
 func (c *core) resolveRouting(ctx context.Context, groups []scim.GroupRef, skills, langs []scim.NamedProficiency) (*routingPlan, error) {
 	var ws, wl wanted
 	var queues []string
@@ -96,11 +99,15 @@ func (c *core) resolveRouting(ctx context.Context, groups []scim.GroupRef, skill
 			}
 		}
 	}
+	// Names the caller sent, as opposed to the configured ones.
+	sent := map[string]bool{}
 	for _, np := range skills {
 		ws.add(strings.TrimSpace(np.Name), proficiencyOf(np))
+		sent[kindSkill+"\x00"+strings.TrimSpace(np.Name)] = true
 	}
 	for _, np := range langs {
 		wl.add(strings.TrimSpace(np.Name), proficiencyOf(np))
+		sent[kindLanguage+"\x00"+strings.TrimSpace(np.Name)] = true
 	}
 
 	plan := &routingPlan{
@@ -140,18 +147,48 @@ func (c *core) resolveRouting(ctx context.Context, groups []scim.GroupRef, skill
 	if err := eg.Wait(); err != nil {
 		return nil, upstreamError(err)
 	}
-	var unknown []string
+	var configured, unknown []string
 	for _, j := range jobs {
-		if *j.into == "" {
+		switch {
+		case *j.into != "":
+		case sent[j.kind+"\x00"+j.name] && !c.configured(j.kind, j.name):
 			unknown = append(unknown, fmt.Sprintf("%s %q", j.kind, j.name))
+		default:
+			configured = append(configured, fmt.Sprintf("%s %q", j.kind, j.name))
 		}
+	}
+	if len(configured) > 0 {
+		sort.Strings(configured)
+		return nil, scim.Errorf(http.StatusInternalServerError, "",
+			"gateway configuration error: routing %s not found in Genesys Cloud", strings.Join(configured, ", "))
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return nil, scim.Errorf(http.StatusInternalServerError, "",
-			"gateway configuration error: routing %s not found in Genesys Cloud", strings.Join(unknown, ", "))
+		return nil, scim.BadValue("Genesys Cloud has no routing %s", strings.Join(unknown, ", "))
 	}
 	return plan, nil
+}
+
+// configured reports whether a group block names the skill, language or
+// queue: its absence from Genesys is then the operator's to fix.
+func (c *core) configured(kind, name string) bool {
+	for _, b := range c.blocks {
+		switch kind {
+		case kindSkill:
+			if slices.ContainsFunc(b.Skills, func(a Assignment) bool { return a.Name == name }) {
+				return true
+			}
+		case kindLanguage:
+			if slices.ContainsFunc(b.Languages, func(a Assignment) bool { return a.Name == name }) {
+				return true
+			}
+		case kindQueue:
+			if slices.Contains(b.Queues, name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // proficiencyOf is a named proficiency's value, the default when unsent.
@@ -172,7 +209,7 @@ func (c *core) matchGroups(refs []scim.GroupRef) []*GroupRouting {
 	seen := map[*GroupRouting]bool{}
 	for _, r := range refs {
 		for _, n := range []string{r.Display, r.Value} {
-			gr := c.blocks[strings.ToLower(strings.TrimSpace(n))]
+			gr := c.blocks[GroupKey(n)]
 			if gr != nil && !seen[gr] {
 				seen[gr] = true
 				out = append(out, gr)

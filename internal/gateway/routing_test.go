@@ -98,7 +98,7 @@ func TestRoutingNamesAreCached(t *testing.T) {
 
 	for range 2 {
 		_, err := env.gw.resolveRouting(env.ctx(), nil, []scim.NamedProficiency{{Name: "Missing"}}, nil)
-		wantStatus(t, err, http.StatusInternalServerError)
+		wantStatus(t, err, http.StatusBadRequest)
 	}
 	if n := env.calls("GET /api/v2/routing/skills"); n != 3 {
 		t.Errorf("%d skill lookups, want 3 (Billing, Sales, Missing once each)", n)

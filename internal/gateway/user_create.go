@@ -116,6 +116,9 @@ func (g *userOps) checkManager(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
+	if !isGenesysID(id) {
+		return scim.BadValue("manager.value %q does not name a Genesys Cloud user", id)
+	}
 	if _, ok := g.shared.knownUsers.Get(id); ok {
 		return nil
 	}
@@ -147,7 +150,7 @@ func (g *userOps) recentUser(ctx context.Context, email string) (*genesys.User, 
 		return nil, nil, nil
 	case err != nil:
 		return nil, nil, err
-	case u.State == genesys.StateDeleted || !strings.EqualFold(u.Email, email):
+	case u.State == genesys.StateDeleted || !sameAddress(u.Email, email):
 		g.shared.recent.Delete(email)
 		return nil, nil, nil
 	}
@@ -220,7 +223,7 @@ func (g *userOps) searchByEmail(ctx context.Context, email string, states ...str
 		return nil, err
 	}
 	for i := range res.Results {
-		if strings.EqualFold(res.Results[i].Email, email) {
+		if sameAddress(res.Results[i].Email, email) {
 			return &res.Results[i], nil
 		}
 	}

@@ -159,6 +159,9 @@ func (g *userOps) lookup(ctx context.Context, c *scim.Compare) (*scim.User, erro
 		err error
 	)
 	if c.Attr == scim.AttrID {
+		if !isGenesysID(key) {
+			return nil, nil // no user has it
+		}
 		u, err = g.cfg.Client.GetUser(ctx, key, "")
 	} else {
 		u, err = g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)

@@ -48,11 +48,11 @@ func settleName(before, next *scim.User) {
 // leave the old address in the work-typed entry, which the work-email rule
 // would then store as a separate work address.
 func followUserName(before, next *scim.User) {
-	if strings.EqualFold(strings.TrimSpace(next.UserName), before.UserName) || strings.TrimSpace(next.UserName) == "" {
+	if sameAddress(next.UserName, before.UserName) || normaliseAddress(next.UserName) == "" {
 		return
 	}
 	for i, e := range next.Emails {
-		if strings.EqualFold(strings.TrimSpace(e.Value), before.UserName) {
+		if sameAddress(e.Value, before.UserName) {
 			next.Emails[i].Value = next.UserName
 		}
 	}

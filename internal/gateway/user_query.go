@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/caddyscim/caddyscim/internal/genesys"
 	"github.com/caddyscim/caddyscim/internal/scim"
@@ -65,7 +66,11 @@ func planQuery(f scim.Filter) (*queryPlan, error) {
 	rest := make([]cnode, 0, len(conj))
 	for _, term := range conj {
 		if c, ok := term.(*scim.Compare); ok && isLookup(c) {
-			if _, err := stringValue(c); err != nil {
+			v, err := stringValue(c)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkPathValue(c.Attr, v); err != nil {
 				return nil, err
 			}
 			if plan.lookup == nil {
@@ -265,7 +270,7 @@ func translateCompare(c *scim.Compare, top bool) (cnode, error) {
 
 // stringCompare maps eq/ne/co/sw/pr on a string attribute onto EXACT,
 // NOT EXACT, CONTAINS, STARTS_WITH and REQUIRED_FIELDS on field. isEmail
-// normalises the value like a userName (trim, lower-case); an eq value that
+// normalises the value like a userName (normaliseAddress); an eq value that
 // is not an email matches nobody, so it needs no upstream call.
 func stringCompare(c *scim.Compare, field string, isEmail bool) (cnode, error) {
 	if c.Op == "pr" {
@@ -295,7 +300,7 @@ func stringCompare(c *scim.Compare, field string, isEmail bool) (cnode, error) {
 		return n, nil
 	}
 	if isEmail {
-		v = strings.ToLower(v)
+		v = normaliseAddress(v)
 	}
 	if v == "" {
 		return alwaysNode, nil // every value contains and starts with ""
@@ -364,17 +369,28 @@ func activeCompare(c *scim.Compare) (cnode, error) {
 // stringValue is the comparison value of a string attribute. Numbers are
 // accepted as their text (identity providers send loose types); booleans and null are refused.
 func stringValue(c *scim.Compare) (string, error) {
-	switch v := c.Value.(type) {
+	var v string
+	switch t := c.Value.(type) {
 	case string:
-		return v, nil
+		v = t
 	case json.Number:
-		return v.String(), nil
+		v = t.String()
+	default:
+		return "", scim.Errorf(http.StatusBadRequest, scim.InvalidFilter,
+			"filter %s %s needs a string value", c.Attr, c.Op)
 	}
-	return "", scim.Errorf(http.StatusBadRequest, scim.InvalidFilter,
-		"filter %s %s needs a string value", c.Attr, c.Op)
+	if utf8.RuneCountInString(v) > maxSearchValue {
+		return "", scim.Errorf(http.StatusBadRequest, scim.InvalidFilter,
+			"filter %s %s: the value is longer than the %d characters Genesys search accepts", c.Attr, c.Op, maxSearchValue)
+	}
+	return v, nil
 }
 
-// searchEmail normalises v as a userName (trim, lower-case) and reports
+// maxSearchValue is the longest value a Genesys search criterion may hold
+// (Genesys's published search limits).
+const maxSearchValue = 300
+
+// searchEmail normalises v as a userName (normaliseAddress) and reports
 // whether it is an email address at all; a value that is not can match no
 // user, since every Genesys email is one.
 func searchEmail(v string) (string, bool) {
@@ -453,16 +469,17 @@ func compareMatches(c *scim.Compare, u *scim.User) bool {
 		return false
 	}
 	want, _ := stringValue(c)
+	fold := strings.ToLower // names: as Genesys search compares them
+	if isEmailAttr(c.Attr) {
+		fold = normaliseAddress // emails: the userName rule, ASCII only
+	}
 	if !exact {
-		want = strings.ToLower(want)
-		if c.Attr != scim.AttrDisplayName && c.Attr != scim.AttrNameFmt && (c.Op == "eq" || c.Op == "ne") {
-			want = strings.TrimSpace(want) // emails compare normalised
-		}
+		want = fold(want)
 	}
 	hit := false
 	for _, v := range values {
 		if !exact {
-			v = strings.ToLower(v)
+			v = fold(v)
 		}
 		switch c.Op {
 		case "eq", "ne":
@@ -480,4 +497,10 @@ func compareMatches(c *scim.Compare, u *scim.User) bool {
 		return !hit
 	}
 	return hit
+}
+
+// isEmailAttr reports the filter attributes whose values are email
+// addresses, compared under the userName rule.
+func isEmailAttr(attr string) bool {
+	return attr == scim.AttrUserName || attr == scim.AttrEmails || attr == scim.AttrWorkEmail
 }

@@ -28,9 +28,13 @@ func (g *userOps) GetUser(ctx context.Context, id string) (*scim.User, error) {
 }
 
 // readUser reads an active or inactive user (GET /api/v2/users/{id}); a
-// deleted or unknown one is a SCIM 404, other failures are already mapped by
+// deleted or unknown one, or an id that cannot be a Genesys id (no call is
+// made for it), is a SCIM 404; other failures are already mapped by
 // upstreamError.
 func (g *userOps) readUser(ctx context.Context, id string) (*genesys.User, error) {
+	if !isGenesysID(id) {
+		return nil, scim.NotFound(id)
+	}
 	u, err := g.cfg.Client.GetUser(ctx, id, "")
 	switch {
 	case isAbsent(err):

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/caddyscim/caddyscim/internal/audit"
 	"github.com/caddyscim/caddyscim/internal/genesys"
@@ -184,7 +183,7 @@ func fieldChanges(cur *genesys.User, prof *profile) (upd genesys.UpdateUser, ok 
 		}
 	}
 	set(&upd.Name, prof.Name, cur.Name)
-	if !strings.EqualFold(prof.Email, cur.Email) {
+	if !sameAddress(prof.Email, cur.Email) {
 		set(&upd.Email, prof.Email, cur.Email)
 	}
 	set(&upd.Title, prof.Title, cur.Title)
@@ -230,7 +229,7 @@ func sameContacts(a, b []genesys.Contact) bool {
 		return false
 	}
 	key := func(c genesys.Contact) string {
-		return c.MediaType + "\x00" + c.Type + "\x00" + strings.ToLower(c.Address) + "\x00" + c.Extension
+		return c.MediaType + "\x00" + c.Type + "\x00" + normaliseAddress(c.Address) + "\x00" + c.Extension
 	}
 	ka := make([]string, len(a))
 	kb := make([]string, len(b))
