@@ -55,8 +55,10 @@ func (e *CredentialsError) Error() string {
 }
 
 // UnavailableError means Genesys could not be reached or kept answering
-// 5xx/connection errors through the retry budget. Retryable says whether the
-// same request may be repeated later.
+// 5xx/connection errors through the retry budget. It is only returned when
+// the call was never sent (the token endpoint failed) or is repeatable: a
+// call that is not and may have reached Genesys wraps ErrOutcomeUnknown
+// instead. Either way the same call may be made again later.
 type UnavailableError struct {
 	Endpoint string
 	Err      error

@@ -15,7 +15,11 @@ const (
 	lookupMaxPages = 100
 )
 
-// Bulk limits documented by Genesys (genesys-api.md §4).
+// Bulk limits: "Max 50 routing languages in request body" (SDK
+// patch_user_routinglanguages_bulk), the same 50 for skills (the Terraform
+// provider's genesyscloud/user/resource_genesyscloud_user_utils.go: "Bulk API
+// restricts skills adds to 50 per call"), and "Bulk add or delete up to 100
+// queue members" (SDK post_routing_queue_members).
 const (
 	routingBulkMax  = 50  // routingskills/bulk, routinglanguages/bulk
 	queueMembersMax = 100 // routing/queues/{id}/members

@@ -13,7 +13,9 @@ const (
 	StateDeleted  = "deleted"
 )
 
-// Contact media types and types used by this product (genesys-api.md §2).
+// Contact media types and types used by this product: the SDK model Contact
+// allows mediaType PHONE, EMAIL, SMS and type PRIMARY, WORK, WORK2..4, HOME,
+// MOBILE, MAIN, OTHER.
 const (
 	MediaEmail = "EMAIL"
 	MediaPhone = "PHONE"
@@ -95,8 +97,9 @@ type CreateUser struct {
 // UpdateUser is the body of PATCH /api/v2/users/{id}. Version is required.
 // A nil pointer leaves the field alone; a pointer to "" clears it. Addresses,
 // when non-nil, replaces the whole list (an empty list clears it). State must
-// be patched on its own (genesys-api.md §7): the client refuses an UpdateUser
-// that sets State together with any other field.
+// be patched on its own (SDK model UpdateUser: state "If specified, it is the
+// only modifiable field"): the client refuses an UpdateUser that sets State
+// together with any other field.
 type UpdateUser struct {
 	Version    Version    `json:"version"`
 	Name       *string    `json:"name,omitempty"`
@@ -156,7 +159,8 @@ type ListUsersParams struct {
 	IDs        []string // bulk fetch by id
 }
 
-// Search criterion types and operators (genesys-api.md §3).
+// Search criterion types and operators used by this product (SDK models
+// UserSearchCriteria and GroupSearchCriteria: type and operator).
 const (
 	SearchExact          = "EXACT"
 	SearchStartsWith     = "STARTS_WITH"
