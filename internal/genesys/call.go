@@ -72,7 +72,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 		token, err := c.accessToken(ctx)
 		if err != nil {
 			var unavailable *UnavailableError
-			if ctx.Err() != nil || !errors.As(err, &unavailable) || retries >= c.cfg.MaxRetries {
+			if ctx.Err() != nil || !errors.As(err, &unavailable) || retries >= *c.cfg.MaxRetries {
 				return err
 			}
 			// Nothing was sent to the API: safe to repeat for any call.
@@ -102,7 +102,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 				return ctx.Err()
 			}
 			ambiguous = true
-			if retries >= c.cfg.MaxRetries {
+			if retries >= *c.cfg.MaxRetries {
 				return &UnavailableError{Endpoint: r.endpoint, Err: res.err}
 			}
 			retries++
@@ -124,7 +124,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 			}
 			c.gate.extend(c.clock.Now().Add(wait))
 			c.observer.ObserveRateLimited(ctx, wait)
-			if wait > c.cfg.MaxRetryWait || retries >= c.cfg.MaxRetries {
+			if wait > c.cfg.MaxRetryWait || retries >= *c.cfg.MaxRetries {
 				return &RetryAfterError{Wait: wait, Endpoint: r.endpoint}
 			}
 			retries++ // the gate makes this call (and all others) wait
@@ -137,7 +137,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 				return res.apiErr
 			}
 			ambiguous = true
-			if retries >= c.cfg.MaxRetries {
+			if retries >= *c.cfg.MaxRetries {
 				return &UnavailableError{Endpoint: r.endpoint, Err: res.apiErr}
 			}
 			retries++

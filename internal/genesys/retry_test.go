@@ -96,7 +96,7 @@ func Test429BeyondMaxRetryWait(t *testing.T) {
 
 func Test429RetriesRunOut(t *testing.T) {
 	f := newFakeGenesys(t, tooMany("1"))
-	c := f.client(func(cfg *Config) { cfg.MaxRetries = 2 })
+	c := f.client(func(cfg *Config) { cfg.MaxRetries = new(2) })
 	clk := withFakeClock(c)
 	_, err := c.SearchUsers(context.Background(), SearchRequest{})
 	var ra *RetryAfterError
@@ -221,7 +221,7 @@ func TestBackoffBounds(t *testing.T) {
 func TestRepeatableCallsGiveUp(t *testing.T) {
 	t.Run("5xx through the budget", func(t *testing.T) {
 		f := newFakeGenesys(t, status(503, "service.unavailable"))
-		c := f.client(func(cfg *Config) { cfg.MaxRetries = 2 })
+		c := f.client(func(cfg *Config) { cfg.MaxRetries = new(2) })
 		withFakeClock(c)
 		_, err := c.GetUser(context.Background(), "u1", "")
 		var ue *UnavailableError
@@ -295,7 +295,7 @@ func TestCallerCancellation(t *testing.T) {
 	}{
 		{"in flight", hang, nil, false},
 		{"429 wait", tooMany("30"), nil, false},
-		{"backoff", status(503, "x"), func(c *Config) { c.MaxRetries = 40 }, false},
+		{"backoff", status(503, "x"), func(c *Config) { c.MaxRetries = new(40) }, false},
 		{"pacing", okJSON(userJSON), func(c *Config) { c.RateLimit, c.RateWindow = 1, time.Hour }, true},
 	}
 	for _, tt := range tests {

@@ -193,7 +193,7 @@ func TestAPIErrors(t *testing.T) {
 
 func TestTransportErrorsDoNotNameTheHost(t *testing.T) {
 	f := newFakeGenesys(t, dropConnection)
-	c := f.client(func(cfg *Config) { cfg.MaxRetries = -1; cfg.HTTPClient = noKeepAlive() })
+	c := f.client(func(cfg *Config) { cfg.MaxRetries = new(0); cfg.HTTPClient = noKeepAlive() })
 	_, err := c.GetUser(context.Background(), "secret-user-id", "")
 	var ue *UnavailableError
 	if !errors.As(err, &ue) {
@@ -215,7 +215,7 @@ func TestResponseBodyIsBounded(t *testing.T) {
 		}
 		_, _ = w.Write([]byte(`"}`))
 	})
-	c := f.client(func(cfg *Config) { cfg.MaxRetries = -1 })
+	c := f.client(func(cfg *Config) { cfg.MaxRetries = new(0) })
 	_, err := c.GetUser(context.Background(), "u1", "")
 	if !errors.Is(err, errBodyTooLarge) {
 		t.Errorf("err = %v, want errBodyTooLarge", err)
