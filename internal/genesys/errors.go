@@ -3,6 +3,7 @@ package genesys
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -92,23 +93,40 @@ func IsNotFound(err error) bool {
 	return ok && (e.Status == 404 || e.Code == "not.found" || strings.HasSuffix(e.Code, ".not.found"))
 }
 
-// IsConflict reports a general.conflict answer (duplicate email, including a
-// soft-deleted holder). Genesys documents 400 in one place and the code name
-// suggests 409: the code decides.
+// IsConflict reports a general.conflict answer, whatever its status: the
+// code Genesys gives a duplicate (an email another user holds, including a
+// soft-deleted one; an external id already mapped). Genesys documents 400 in
+// one place and answers 409 in others.
+//
+// The same code also comes with a 409 for a stale version, so a 409
+// general.conflict is both IsConflict and IsVersionMismatch, and the answer
+// alone cannot tell them apart. The caller decides from context: a write
+// that does not change the email (or the external id) cannot be a
+// duplicate; for one that does, re-read the user: a version that moved
+// means the write raced another, an unchanged one means a duplicate.
 func IsConflict(err error) bool {
 	e, ok := AsAPIError(err)
 	return ok && e.Code == "general.conflict"
 }
 
-// IsVersionMismatch reports a stale version on PATCH, as the Terraform
-// provider detects it: 409, or 400 whose message says the version does not
-// match.
+// IsVersionMismatch reports an answer that may mean the version sent is not
+// the current one, as the Terraform provider's util.IsVersionMismatch
+// (genesyscloud/util/util_retries.go) detects it for users and groups: any
+// 409 (general.conflict included, see IsConflict), a 408, or a 400 whose
+// message says the version "does not match the current version".
 func IsVersionMismatch(err error) bool {
 	e, ok := AsAPIError(err)
-	if !ok || e.Code == "general.conflict" {
-		return false
+	return ok && isVersionMismatchAPI(e)
+}
+
+func isVersionMismatchAPI(e *APIError) bool {
+	switch e.Status {
+	case http.StatusConflict, http.StatusRequestTimeout:
+		return true
+	case http.StatusBadRequest:
+		return strings.Contains(e.Message, "does not match the current version")
 	}
-	return e.Status == 409 || (e.Status == 400 && strings.Contains(e.Message, "does not match the current version"))
+	return false
 }
 
 // ErrMissingVersion is returned for an UpdateUser without a Version: Genesys

@@ -123,8 +123,10 @@ func (c *Client) SearchUsers(ctx context.Context, req SearchRequest) (*SearchRes
 // read (Genesys pages hold at most a few hundred users).
 const maxPresizedPage = 500
 
-// isNotFoundAPI and isConflictAPI adapt IsNotFound / IsConflict to
-// call.doneOnRepeat.
+// isNotFoundAPI adapts IsNotFound to call.doneOnRepeat.
 func isNotFoundAPI(e *APIError) bool { return IsNotFound(e) }
 
+// isConflictAPI recognises "it exists already" for the calls that send no
+// version (an external id, a queue member): general.conflict, or any 409,
+// which for them cannot be a version clash.
 func isConflictAPI(e *APIError) bool { return IsConflict(e) || e.Status == http.StatusConflict }

@@ -154,6 +154,7 @@ func TestAPIErrors(t *testing.T) {
 			writeJSON(w, 404, map[string]any{"status": 404, "code": "not.found", "message": "The requested operation failed with status 404", "contextId": "c-9", "details": []any{}, "errors": []any{}})
 		}, 404, "not.found", true, false, false},
 		{"conflict as 400", status(400, "general.conflict"), 400, "general.conflict", false, true, false},
+		{"conflict as 409", status(409, "general.conflict"), 409, "general.conflict", false, true, true},
 		{"version mismatch", func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 400, map[string]any{"status": 400, "code": "bad.request", "message": "The version supplied does not match the current version of the user"})
 		}, 400, "bad.request", false, false, true},
