@@ -33,8 +33,8 @@ type Config struct {
 	ClientSecret string
 
 	Timeout time.Duration // one upstream attempt
-	// MaxRetries is the repeats one call may spend on 429s, 5xx and
-	// connection errors. A pointer so that 0 (no retry at all) is
+	// MaxRetries is the repeats one call may spend on 429s, 5xx, connection
+	// errors and the version clashes a delete may repeat. A pointer so that 0 (no retry at all) is
 	// distinct from unset: a configuration's max_retries passes straight
 	// through. Negative is refused.
 	MaxRetries     *int

@@ -253,6 +253,7 @@ func TestCreateIsNotRepeatedWhenTheOutcomeIsUnknown(t *testing.T) {
 		{"503", status(503, "service.unavailable")},
 		{"502", status(502, "bad.gateway")},
 		{"500", status(500, "internal.server.error")},
+		{"408", status(408, "request.timeout")},
 		{"dropped connection", dropConnection},
 		{"timeout", hang},
 	}

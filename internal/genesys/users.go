@@ -98,9 +98,18 @@ func (c *Client) PatchUser(ctx context.Context, id string, u UpdateUser) (*User,
 
 // DeleteUser soft-deletes a user (DELETE /api/v2/users/{id}). A repeat after
 // an attempt that may have been applied treats "not found" as done.
+//
+// A version answer (IsVersionMismatch: 409, 408, 400 "does not match the
+// current version") is repeated, within MaxRetries, as the Terraform
+// provider's deleteUser does (genesyscloud/user/resource_genesyscloud_user.go:
+// util.RetryWhen(util.IsVersionMismatch, ...), "Directory occasionally
+// returns version errors on deletes if an object was updated at the same
+// time"). A DELETE sends no version, so the clash is Genesys's own and the
+// identical request can succeed. When the budget runs out the last answer
+// is returned.
 func (c *Client) DeleteUser(ctx context.Context, id string) error {
 	return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/users/{id}", path: userPath(id),
-		repeatable: true, doneOnRepeat: isNotFoundAPI})
+		repeatable: true, doneOnRepeat: isNotFoundAPI, retryOn: isVersionMismatchAPI})
 }
 
 // SearchUsers runs POST /api/v2/users/search. A search changes nothing, so

@@ -261,3 +261,67 @@ func TestObserverSeesEveryAttempt(t *testing.T) {
 		t.Errorf("refreshes %v, rate limited %v", obs.refreshes, obs.rateLimited)
 	}
 }
+
+// DeleteUser repeats a version answer as the Terraform provider's delete
+// does, from the MaxRetries budget. After a 408 (which may have been
+// applied) a 404 is done; after a version clash (not applied) it is not.
+func TestDeleteUserRepeatsVersionAnswers(t *testing.T) {
+	stale := func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 400, map[string]any{"status": 400, "code": "bad.request", "message": "The version supplied does not match the current version of the user"})
+	}
+	deleted := func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }
+	tests := []struct {
+		name     string
+		api      http.HandlerFunc
+		retries  *int
+		requests int
+		check    func(error) bool
+	}{
+		{"408 then deleted", sequence(status(408, "request.timeout"), deleted), nil, 2, isNil},
+		{"409 general.conflict then deleted", sequence(status(409, "general.conflict"), deleted), nil, 2, isNil},
+		{"409 then 408 then deleted", sequence(status(409, "conflict"), status(408, "request.timeout"), deleted), nil, 3, isNil},
+		{"400 stale version then deleted", sequence(stale, deleted), nil, 2, isNil},
+		{"408 then not found is done", sequence(status(408, "request.timeout"), status(404, "not.found")), nil, 2, isNil},
+		{"409 then not found is not", sequence(status(409, "general.conflict"), status(404, "not.found")), nil, 2, IsNotFound},
+		{"409 through the budget", status(409, "general.conflict"), new(2), 3, IsVersionMismatch},
+		{"408 with no retry", status(408, "request.timeout"), new(0), 1, IsVersionMismatch},
+		{"other 400 is not repeated", status(400, "bad.request"), nil, 1, func(err error) bool { e, ok := AsAPIError(err); return ok && e.Status == 400 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeGenesys(t, tt.api)
+			c := f.client(func(cfg *Config) { cfg.MaxRetries = tt.retries })
+			clk := withFakeClock(c)
+			err := c.DeleteUser(context.Background(), "u1")
+			if !tt.check(err) {
+				t.Errorf("err = %v", err)
+			}
+			if n := len(f.Requests()); n != tt.requests {
+				t.Errorf("%d requests, want %d", n, tt.requests)
+			}
+			if n := len(clk.Sleeps()); n != tt.requests-1 {
+				t.Errorf("%d backoff waits for %d requests", n, tt.requests)
+			}
+			for _, r := range f.Requests() {
+				if r.Method != "DELETE" || r.RawPath != "/api/v2/users/u1" {
+					t.Errorf("sent %s %s", r.Method, r.RawPath)
+				}
+			}
+		})
+	}
+}
+
+func isNil(err error) bool { return err == nil }
+
+// Only the delete repeats a version answer: a PATCH's goes to the caller,
+// which must re-read the version.
+func TestPatchDoesNotRepeatVersionAnswers(t *testing.T) {
+	f := newFakeGenesys(t, status(409, "general.conflict"))
+	c := f.client()
+	withFakeClock(c)
+	name := "x"
+	_, err := c.PatchUser(context.Background(), "u1", UpdateUser{Version: 2, Name: &name})
+	if !IsVersionMismatch(err) || len(f.Requests()) != 1 {
+		t.Errorf("err = %v after %d requests", err, len(f.Requests()))
+	}
+}
