@@ -25,7 +25,7 @@ const (
 	ContactHome   = "HOME"
 )
 
-// Ref is a reference to another entity (division, manager).
+// Ref is a reference to another entity (division, manager, group).
 type Ref struct {
 	ID      string `json:"id"`
 	Name    string `json:"name,omitempty"`
@@ -62,7 +62,10 @@ func (v *Version) UnmarshalJSON(b []byte) error {
 }
 
 // User is the Platform API user (response model; only the fields this product
-// reads). name is one string; there is no active flag, only state.
+// reads). name is one string; there is no active flag, only state. Skills,
+// Languages and Groups are only there when expanded, and GET /api/v2/users
+// resolves expands "with a best effort approach" (SDK get_users): an absent
+// list there does not prove an empty one.
 type User struct {
 	ID                 string                `json:"id"`
 	Name               string                `json:"name"`
@@ -78,6 +81,7 @@ type User struct {
 	Version            Version               `json:"version"`
 	Skills             []UserRoutingSkill    `json:"skills,omitempty"`
 	Languages          []UserRoutingLanguage `json:"languages,omitempty"`
+	Groups             []Ref                 `json:"groups,omitempty"` // expand=groups: {id, selfUri} each
 	SelfURI            string                `json:"selfUri,omitempty"`
 }
 
