@@ -85,7 +85,7 @@ func Test429BeyondMaxRetryWait(t *testing.T) {
 		t.Errorf("slept %v and sent %d requests; want no sleep, 1 request", clk.Sleeps(), len(f.Requests()))
 	}
 	clk.Advance(30 * time.Second)
-	_, err = c.ListUsers(context.Background(), ListUsersParams{})
+	_, err = c.GetUsersByID(context.Background(), []string{"u2"})
 	if !errors.As(err, &ra) || ra.Wait != 90*time.Second {
 		t.Fatalf("second call err = %v, want RetryAfterError 90s", err)
 	}

@@ -144,23 +144,14 @@ func (u UpdateUser) MarshalJSON() ([]byte, error) {
 	return json.Marshal(withAddresses{plain: p, Addresses: a})
 }
 
-// UserPage is the response of GET /api/v2/users.
+// UserPage is a UserEntityListing: the response of GET /api/v2/users and of
+// GET /api/v2/groups/{groupId}/members.
 type UserPage struct {
 	Entities   []User `json:"entities"`
 	PageSize   int    `json:"pageSize"`
 	PageNumber int    `json:"pageNumber"`
 	Total      int    `json:"total"`
 	PageCount  int    `json:"pageCount"`
-}
-
-// ListUsersParams are the query parameters of GET /api/v2/users.
-type ListUsersParams struct {
-	PageSize   int      // 1..500; 0 means the API default (25)
-	PageNumber int      // 1-based; 0 means 1
-	State      string   // active (API default), inactive, deleted, any
-	SortOrder  string   // ascending / descending; empty for the default
-	Expand     []string // e.g. skills, languages
-	IDs        []string // bulk fetch by id
 }
 
 // Search criterion types and operators used by this product (SDK models

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -25,14 +28,10 @@ func TestUserCallsShapes(t *testing.T) {
 			_, err := c.GetUser(context.Background(), "u1", StateDeleted, "skills", "languages")
 			return err
 		}, "GET", "/api/v2/users/u1", "expand=skills&expand=languages&state=deleted", ""},
-		{"list", func(c *Client) error {
-			_, err := c.ListUsers(context.Background(), ListUsersParams{PageSize: 100, PageNumber: 3, State: "any", SortOrder: "ascending", Expand: []string{"skills"}, IDs: []string{"a", "b"}})
+		{"by id", func(c *Client) error {
+			_, err := c.GetUsersByID(context.Background(), []string{"a", "b/c"}, "groups", "skills")
 			return err
-		}, "GET", "/api/v2/users", "expand=skills&id=a&id=b&pageNumber=3&pageSize=100&sortOrder=ascending&state=any", ""},
-		{"list defaults", func(c *Client) error {
-			_, err := c.ListUsers(context.Background(), ListUsersParams{})
-			return err
-		}, "GET", "/api/v2/users", "", ""},
+		}, "GET", "/api/v2/users", "expand=groups&expand=skills&id=a&id=b%2Fc&pageSize=2&state=any", ""},
 		{"patch fields, clear addresses", func(c *Client) error {
 			_, err := c.PatchUser(context.Background(), "u1", UpdateUser{Version: 4, Name: &name, Title: &empty, Addresses: &[]Contact{}})
 			return err
@@ -323,5 +322,66 @@ func TestPatchDoesNotRepeatVersionAnswers(t *testing.T) {
 	_, err := c.PatchUser(context.Background(), "u1", UpdateUser{Version: 2, Name: &name})
 	if !IsVersionMismatch(err) || len(f.Requests()) != 1 {
 		t.Errorf("err = %v after %d requests", err, len(f.Requests()))
+	}
+}
+
+// GetUsersByID asks for at most 100 ids per call, each call one page of
+// exactly its ids with state=any, and returns every user answered, deleted
+// ones included.
+func TestGetUsersByIDChunks(t *testing.T) {
+	f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var users []map[string]any
+		for i, id := range q["id"] {
+			state := StateActive
+			if i == 0 {
+				state = StateDeleted
+			}
+			users = append(users, map[string]any{"id": id, "state": state, "version": 1, "groups": []any{map[string]any{"id": "g-" + id}}})
+		}
+		writeJSON(w, 200, map[string]any{"entities": users, "pageSize": len(users), "pageNumber": 1, "total": len(users), "pageCount": 1})
+	})
+	ids := make([]string, 250)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("u%d", i)
+	}
+	users, err := f.client().GetUsersByID(context.Background(), ids, "groups")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	next := 0
+	for i, want := range []int{100, 100, 50} {
+		q, _ := url.ParseQuery(reqs[i].Query)
+		if len(q["id"]) != want || q.Get("pageSize") != strconv.Itoa(want) || q.Get("state") != "any" ||
+			q.Get("expand") != "groups" || q.Get("pageNumber") != "" || reqs[i].Method != "GET" || reqs[i].Path != "/api/v2/users" {
+			t.Errorf("request %d: %s %s?%s", i, reqs[i].Method, reqs[i].Path, reqs[i].Query)
+		}
+		for _, id := range q["id"] {
+			if id != ids[next] {
+				t.Fatalf("request %d carries %s, want %s", i, id, ids[next])
+			}
+			next++
+		}
+	}
+	if len(users) != 250 || users[0].State != StateDeleted || users[249].ID != "u249" ||
+		len(users[249].Groups) != 1 || users[249].Groups[0].ID != "g-u249" {
+		t.Errorf("got %d users, first %+v, last %+v", len(users), users[0], users[len(users)-1])
+	}
+
+	f2 := newFakeGenesys(t, okJSON(userJSON))
+	if users, err := f2.client().GetUsersByID(context.Background(), nil); err != nil || users != nil || len(f2.Requests()) != 0 {
+		t.Errorf("no ids: %v, %v after %d requests", users, err, len(f2.Requests()))
+	}
+}
+
+func TestGetUsersByIDStopsAtFirstFailure(t *testing.T) {
+	f := newFakeGenesys(t, sequence(okJSON(map[string]any{"entities": []any{userJSON}}), status(400, "bad.request")))
+	users, err := f.client().GetUsersByID(context.Background(), make([]string, 150))
+	if e, ok := AsAPIError(err); !ok || e.Status != 400 || users != nil || len(f.Requests()) != 2 {
+		t.Errorf("%v, %v after %d requests", users, err, len(f.Requests()))
 	}
 }
