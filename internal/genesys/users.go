@@ -149,3 +149,21 @@ func isNotFoundAPI(e *APIError) bool { return IsNotFound(e) }
 // version (an external id, a queue member): general.conflict, or any 409,
 // which for them cannot be a version clash.
 func isConflictAPI(e *APIError) bool { return IsConflict(e) || e.Status == http.StatusConflict }
+
+// MoveToDivision puts users in a division
+// (POST /api/v2/authorization/divisions/{divisionId}/objects/USER, SDK
+// post_authorization_division_object, body the JSON array of user ids; the
+// Terraform provider's util.UpdateObjectDivision in
+// genesyscloud/util/util_divisions.go). Neither documents a limit on the
+// ids, so they go in one call. Moving a user to the division it is in
+// changes nothing, so the call is repeated like a GET. No ids make no call.
+//
+// A restore (PATCH state active on a deleted user) lands the user in the
+// home division: a caller that wants another one moves the user after it.
+func (c *Client) MoveToDivision(ctx context.Context, divisionID string, userIDs []string) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	return c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/authorization/divisions/{divisionId}/objects/USER",
+		path: "/api/v2/authorization/divisions/" + url.PathEscape(divisionID) + "/objects/USER", body: userIDs, repeatable: true})
+}

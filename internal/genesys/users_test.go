@@ -41,6 +41,9 @@ func TestUserCallsShapes(t *testing.T) {
 			return err
 		}, "PATCH", "/api/v2/users/u1", "", `{"version":4,"state":"inactive"}`},
 		{"delete", func(c *Client) error { return c.DeleteUser(context.Background(), "u1") }, "DELETE", "/api/v2/users/u1", "", ""},
+		{"move to division", func(c *Client) error {
+			return c.MoveToDivision(context.Background(), "d/1", []string{"u1", "u2"})
+		}, "POST", "/api/v2/authorization/divisions/d%2F1/objects/USER", "", `["u1","u2"]`},
 		{"escaped id", func(c *Client) error {
 			_, err := c.GetUser(context.Background(), "a/../b?c d", "")
 			return err
@@ -384,4 +387,21 @@ func TestGetUsersByIDStopsAtFirstFailure(t *testing.T) {
 	if e, ok := AsAPIError(err); !ok || e.Status != 400 || users != nil || len(f.Requests()) != 2 {
 		t.Errorf("%v, %v after %d requests", users, err, len(f.Requests()))
 	}
+}
+
+func TestMoveToDivision(t *testing.T) {
+	t.Run("204 after a 503 is repeated", func(t *testing.T) {
+		f := newFakeGenesys(t, sequence(status(503, "x"), func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+		c := f.client()
+		withFakeClock(c)
+		if err := c.MoveToDivision(context.Background(), "d1", []string{"u1"}); err != nil || len(f.Requests()) != 2 {
+			t.Errorf("%v after %d requests", err, len(f.Requests()))
+		}
+	})
+	t.Run("no ids, no call", func(t *testing.T) {
+		f := newFakeGenesys(t, okJSON(userJSON))
+		if err := f.client().MoveToDivision(context.Background(), "d1", nil); err != nil || len(f.Requests()) != 0 {
+			t.Errorf("%v after %d requests", err, len(f.Requests()))
+		}
+	})
 }
