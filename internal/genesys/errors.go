@@ -71,6 +71,21 @@ func (e *UnavailableError) Error() string {
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
+// LimitError is a request refused before anything was sent because it
+// breaks a limit Genesys publishes. Sending it would only earn a 400, and
+// sending it again the same, so callers answer it as a bad request (SCIM
+// 400). It never holds the offending value itself (it may be personal
+// data), only its size.
+type LimitError struct {
+	Endpoint string // templated, e.g. "POST /api/v2/users/search"
+	Limit    string // the limit broken, e.g. "pageSize must be 1..100"
+	Got      int    // the size asked for
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("genesys: %s: refused before sending: %s (got %d)", e.Endpoint, e.Limit, e.Got)
+}
+
 // ErrOutcomeUnknown wraps the error of a non-repeatable request (a create)
 // whose outcome is unknown: it may or may not have been applied. It is never
 // retried blindly; the caller checks by search.

@@ -98,7 +98,7 @@ func Test429RetriesRunOut(t *testing.T) {
 	f := newFakeGenesys(t, tooMany("1"))
 	c := f.client(func(cfg *Config) { cfg.MaxRetries = new(2) })
 	clk := withFakeClock(c)
-	_, err := c.SearchUsers(context.Background(), SearchRequest{})
+	_, err := c.SearchUsers(context.Background(), SearchRequest{PageSize: 1})
 	var ra *RetryAfterError
 	if !errors.As(err, &ra) || ra.Wait != time.Second {
 		t.Fatalf("err = %v, want RetryAfterError 1s", err)

@@ -179,7 +179,8 @@ type SearchCriteria struct {
 	Group    []SearchCriteria `json:"group,omitempty"`
 }
 
-// SearchRequest is the body of POST /api/v2/users/search.
+// SearchRequest is the body of POST /api/v2/users/search (UserSearchRequest).
+// See SearchUsers for the limits the client enforces.
 type SearchRequest struct {
 	PageSize   int              `json:"pageSize,omitempty"`
 	PageNumber int              `json:"pageNumber,omitempty"`

@@ -123,12 +123,19 @@ func (c *Client) DeleteUser(ctx context.Context, id string) error {
 }
 
 // SearchUsers runs POST /api/v2/users/search. A search changes nothing, so
-// it is repeated like a GET. With no hits Results is nil.
+// it is repeated like a GET. With no hits Results is nil. A request that
+// breaks the published search limits (pageSize 1..100, pageSize ×
+// pageNumber at most 10,000, at most 50 values in a criterion, at most 300
+// characters in a value) is refused before any call with a *LimitError.
 func (c *Client) SearchUsers(ctx context.Context, req SearchRequest) (*SearchResponse, error) {
+	const endpoint = "POST /api/v2/users/search"
+	if err := checkSearch(endpoint, &req); err != nil {
+		return nil, err
+	}
 	// Room for a full page up front: decoding into spare capacity is what
 	// growing would give, without the copies.
-	out := SearchResponse{Results: make([]User, 0, min(max(req.PageSize, 0), maxPresizedPage))}
-	err := c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/users/search", path: usersPath + "/search", body: req, out: &out, repeatable: true})
+	out := SearchResponse{Results: make([]User, 0, req.PageSize)}
+	err := c.do(ctx, call{method: http.MethodPost, endpoint: endpoint, path: usersPath + "/search", body: req, out: &out, repeatable: true})
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +144,6 @@ func (c *Client) SearchUsers(ctx context.Context, req SearchRequest) (*SearchRes
 	}
 	return &out, nil
 }
-
-// maxPresizedPage bounds the room SearchUsers makes before the answer is
-// read (Genesys pages hold at most a few hundred users).
-const maxPresizedPage = 500
 
 // isNotFoundAPI adapts IsNotFound to call.doneOnRepeat.
 func isNotFoundAPI(e *APIError) bool { return IsNotFound(e) }
