@@ -1,6 +1,7 @@
 // Package genesys is a client for the parts of the Genesys Cloud Platform API
-// that user provisioning needs (users, search, external ids, routing skills,
-// languages and queues). It knows nothing of SCIM.
+// that user and group provisioning needs (users, groups and their members,
+// search, external ids, divisions, routing skills, languages and queues). It
+// knows nothing of SCIM.
 //
 // It owns everything about talking to Genesys safely: the OAuth client
 // credentials token (cached until 30 s before expiry, one refresh for many

@@ -144,6 +144,7 @@ func isVersionMismatchAPI(e *APIError) bool {
 	return false
 }
 
-// ErrMissingVersion is returned for an UpdateUser without a Version: Genesys
-// requires the current version on every PATCH.
-var ErrMissingVersion = errors.New("genesys: version is required to patch a user")
+// ErrMissingVersion is returned, before any call, for a user PATCH, a group
+// PUT or a group member add without a version: Genesys requires the current
+// version on each.
+var ErrMissingVersion = errors.New("genesys: the current version is required")

@@ -40,26 +40,45 @@ func TestSearchLimits(t *testing.T) {
 		{"301 characters in values", SearchRequest{PageSize: 25, Query: []SearchCriteria{{Type: SearchExact, Fields: []string{"email"}, Values: []string{"a", long}}}}, "300 characters", 301},
 		{"301 characters nested", SearchRequest{PageSize: 25, Query: []SearchCriteria{{Group: []SearchCriteria{{Type: SearchContains, Fields: []string{"name"}, Value: long}}}}}, "300 characters", 301},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeGenesys(t, okJSON(map[string]any{"total": 0}))
-			_, err := f.client().SearchUsers(context.Background(), tt.req)
-			if tt.limit == "" {
-				if err != nil || len(f.Requests()) != 1 {
-					t.Errorf("err = %v after %d requests, want the search sent", err, len(f.Requests()))
-				}
-				return
-			}
-			var le *LimitError
-			if !errors.As(err, &le) || le.Endpoint != "POST /api/v2/users/search" || !strings.Contains(le.Limit, tt.limit) || le.Got != tt.got {
-				t.Errorf("err = %#v, want a LimitError on %q, got %d", err, tt.limit, tt.got)
-			}
-			if len(f.Requests()) != 0 || f.tokenCalls.Load() != 0 {
-				t.Errorf("a refused search reached the network")
-			}
-			if err != nil && strings.Contains(err.Error(), long) {
-				t.Errorf("the error holds the value: %v", err)
-			}
-		})
+	searches := []struct {
+		endpoint string
+		search   func(*Client, SearchRequest) error
+	}{
+		{"POST /api/v2/users/search", func(c *Client, req SearchRequest) error {
+			_, err := c.SearchUsers(context.Background(), req)
+			return err
+		}},
+		{"POST /api/v2/groups/search", func(c *Client, req SearchRequest) error {
+			_, err := c.SearchGroups(context.Background(), req)
+			return err
+		}},
+	}
+	for _, s := range searches {
+		for _, tt := range tests {
+			t.Run(s.endpoint+"/"+tt.name, func(t *testing.T) {
+				testSearchLimit(t, s.endpoint, s.search, tt.req, tt.limit, tt.got)
+			})
+		}
+	}
+}
+
+func testSearchLimit(t *testing.T, endpoint string, search func(*Client, SearchRequest) error, req SearchRequest, limit string, got int) {
+	f := newFakeGenesys(t, okJSON(map[string]any{"total": 0}))
+	err := search(f.client(), req)
+	if limit == "" {
+		if err != nil || len(f.Requests()) != 1 {
+			t.Errorf("err = %v after %d requests, want the search sent", err, len(f.Requests()))
+		}
+		return
+	}
+	var le *LimitError
+	if !errors.As(err, &le) || le.Endpoint != endpoint || !strings.Contains(le.Limit, limit) || le.Got != got {
+		t.Errorf("err = %#v, want a LimitError on %q, got %d", err, limit, got)
+	}
+	if len(f.Requests()) != 0 || f.tokenCalls.Load() != 0 {
+		t.Errorf("a refused search reached the network")
+	}
+	if err != nil && strings.Contains(err.Error(), strings.Repeat("x", 301)) {
+		t.Errorf("the error holds the value: %v", err)
 	}
 }

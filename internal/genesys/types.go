@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// User states.
+// User and group states.
 const (
 	StateActive   = "active"
 	StateInactive = "inactive"
@@ -42,7 +42,7 @@ type Contact struct {
 	CountryCode string `json:"countryCode,omitempty"`
 }
 
-// Version is a user's version. The API documents an integer but some responses
+// Version is a user's or a group's version. The API documents an integer but some responses
 // render it as a string ("152"), so it decodes from either.
 type Version int
 
@@ -168,8 +168,9 @@ const (
 	OpNot = "NOT"
 )
 
-// SearchCriteria is one UserSearchCriteria. A criterion with Group holds nested
-// criteria combined by their operators.
+// SearchCriteria is one UserSearchCriteria or GroupSearchCriteria (the same
+// shape). A criterion with Group holds nested criteria combined by their
+// operators.
 type SearchCriteria struct {
 	Type     string           `json:"type,omitempty"`
 	Fields   []string         `json:"fields,omitempty"`
@@ -179,7 +180,8 @@ type SearchCriteria struct {
 	Group    []SearchCriteria `json:"group,omitempty"`
 }
 
-// SearchRequest is the body of POST /api/v2/users/search (UserSearchRequest).
+// SearchRequest is the body of POST /api/v2/users/search (UserSearchRequest)
+// and, without Expand, of POST /api/v2/groups/search (GroupSearchRequest).
 // See SearchUsers for the limits the client enforces.
 type SearchRequest struct {
 	PageSize   int              `json:"pageSize,omitempty"`
