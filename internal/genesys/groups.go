@@ -60,7 +60,7 @@ type groupCreate struct {
 	Visibility   string `json:"visibility"`
 }
 
-// UpdateGroup is the body of PUT /api/v2/groups/{groupId} (SDK model
+// UpdateGroup is the body of PUT /api/v2/groups/{id} (SDK model
 // GroupUpdate, which has no type). Version is required. A nil pointer or an
 // empty State is not sent; a pointer to "" sends "" (clearing a
 // description). Whether Genesys keeps a field a PUT leaves out is not
@@ -88,7 +88,7 @@ type groupSearchRequest struct {
 	Query      []SearchCriteria `json:"query"`
 }
 
-// groupMembersUpdate is the body of POST /api/v2/groups/{groupId}/members
+// groupMembersUpdate is the body of POST /api/v2/groups/{id}/members
 // (SDK model GroupMembersUpdate).
 type groupMembersUpdate struct {
 	MemberIDs []string `json:"memberIds"`
@@ -96,7 +96,7 @@ type groupMembersUpdate struct {
 }
 
 // Group membership limits: "A maximum of 50 members are allowed per
-// request" for both POST and DELETE /api/v2/groups/{groupId}/members (SDK
+// request" for both POST and DELETE /api/v2/groups/{id}/members (SDK
 // GroupMembersUpdate.memberIds, delete_group_members ids), the chunk size
 // the Terraform provider's updateGroupMembers uses too. A members page
 // holds at most 100 users.
@@ -112,7 +112,7 @@ var ErrCommaInID = errors.New("genesys: a user id must not contain a comma")
 
 const groupsPath = "/api/v2/groups"
 
-// groupPath is /api/v2/groups/{groupId} with the id escaped.
+// groupPath is /api/v2/groups/{id} with the id escaped.
 func groupPath(id string) string { return groupsPath + "/" + url.PathEscape(id) }
 
 // CreateGroup creates an official group (POST /api/v2/groups) with
@@ -134,13 +134,13 @@ func (c *Client) CreateGroup(ctx context.Context, name string) (*Group, error) {
 	return &out, nil
 }
 
-// GetGroup reads a group (GET /api/v2/groups/{groupId}); a missing group is
+// GetGroup reads a group (GET /api/v2/groups/{id}); a missing group is
 // an error for which IsNotFound is true. A deleted group may still be
 // answered, with State "deleted": it is returned as it is, and callers treat
 // both answers as gone.
 func (c *Client) GetGroup(ctx context.Context, id string) (*Group, error) {
 	var out Group
-	err := c.do(ctx, call{method: http.MethodGet, endpoint: "GET /api/v2/groups/{groupId}", path: groupPath(id), out: &out, repeatable: true})
+	err := c.do(ctx, call{method: http.MethodGet, endpoint: "GET /api/v2/groups/{id}", path: groupPath(id), out: &out, repeatable: true})
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (c *Client) SearchGroups(ctx context.Context, req SearchRequest) (*GroupSea
 	return &out, nil
 }
 
-// UpdateGroup replaces a group's fields (PUT /api/v2/groups/{groupId}) at
+// UpdateGroup replaces a group's fields (PUT /api/v2/groups/{id}) at
 // upd.Version. It refuses, before any call, an UpdateGroup without a
 // version (ErrMissingVersion). It does not re-read on a version mismatch:
 // the caller decides (IsVersionMismatch). The PUT is repeated after a 5xx
@@ -199,14 +199,14 @@ func (c *Client) UpdateGroup(ctx context.Context, id string, upd UpdateGroup) (*
 		return nil, ErrMissingVersion
 	}
 	var out Group
-	err := c.do(ctx, call{method: http.MethodPut, endpoint: "PUT /api/v2/groups/{groupId}", path: groupPath(id), body: upd, out: &out, repeatable: true})
+	err := c.do(ctx, call{method: http.MethodPut, endpoint: "PUT /api/v2/groups/{id}", path: groupPath(id), body: upd, out: &out, repeatable: true})
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// DeleteGroup deletes a group (DELETE /api/v2/groups/{groupId}, 200 with no
+// DeleteGroup deletes a group (DELETE /api/v2/groups/{id}, 200 with no
 // body). A repeat after an attempt that may have been applied treats "not
 // found" as done, and a version answer is repeated within MaxRetries, as
 // the Terraform provider's deleteGroup does (util.RetryWhen(
@@ -215,18 +215,18 @@ func (c *Client) UpdateGroup(ctx context.Context, id string, upd UpdateGroup) (*
 // DEVTOOLING-485 note: the delete may be answered 200 and fail later); that
 // check is the caller's.
 func (c *Client) DeleteGroup(ctx context.Context, id string) error {
-	return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/groups/{groupId}", path: groupPath(id),
+	return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/groups/{id}", path: groupPath(id),
 		repeatable: true, doneOnRepeat: isNotFoundAPI, retryOn: isVersionMismatchAPI})
 }
 
 // GroupMembers reads one page of a group's members
-// (GET /api/v2/groups/{groupId}/members, SDK get_group_members: "includes
+// (GET /api/v2/groups/{id}/members, SDK get_group_members: "includes
 // individuals, owners, and dynamically included people"), as a
 // UserEntityListing. pageSize is 0 (the API default, 25) to 100; another is
 // refused before any call with a *LimitError. pageNumber 0 is page 1.
 // expand may name groups, skills, languages.
 func (c *Client) GroupMembers(ctx context.Context, id string, pageSize, pageNumber int, expand ...string) (*UserPage, error) {
-	const endpoint = "GET /api/v2/groups/{groupId}/members"
+	const endpoint = "GET /api/v2/groups/{id}/members"
 	if pageSize < 0 || pageSize > groupMembersMaxPageSize {
 		return nil, &LimitError{Endpoint: endpoint, Limit: fmt.Sprintf("pageSize must be 0..%d", groupMembersMaxPageSize), Got: pageSize}
 	}
@@ -248,7 +248,7 @@ func (c *Client) GroupMembers(ctx context.Context, id string, pageSize, pageNumb
 	return &out, nil
 }
 
-// AddGroupMembers adds users to a group (POST /api/v2/groups/{groupId}/members)
+// AddGroupMembers adds users to a group (POST /api/v2/groups/{id}/members)
 // in ONE call at the group's current version, which the caller read: the
 // write moves the version, so a caller adding more than 50 re-reads it
 // between calls as the Terraform provider's addGroupMembers does. It
@@ -261,7 +261,7 @@ func (c *Client) GroupMembers(ctx context.Context, id string, pageSize, pageNumb
 // A version answer therefore means the group moved, possibly by this very
 // call: re-read the group and its members before adding again.
 func (c *Client) AddGroupMembers(ctx context.Context, groupID string, version Version, userIDs []string) error {
-	const endpoint = "POST /api/v2/groups/{groupId}/members"
+	const endpoint = "POST /api/v2/groups/{id}/members"
 	if len(userIDs) == 0 || len(userIDs) > groupMembersMax {
 		return &LimitError{Endpoint: endpoint, Limit: fmt.Sprintf("memberIds must hold 1..%d ids", groupMembersMax), Got: len(userIDs)}
 	}
@@ -273,7 +273,7 @@ func (c *Client) AddGroupMembers(ctx context.Context, groupID string, version Ve
 }
 
 // RemoveGroupMembers removes users from a group
-// (DELETE /api/v2/groups/{groupId}/members?ids=a,b), 50 per call, the ids of
+// (DELETE /api/v2/groups/{id}/members?ids=a,b), 50 per call, the ids of
 // a call comma-separated in one query value. It needs no version. It
 // refuses, before any call, an id containing a comma (ErrCommaInID). Each
 // call is repeated after a 5xx or connection error (a repeat that answers
@@ -288,7 +288,7 @@ func (c *Client) RemoveGroupMembers(ctx context.Context, groupID string, userIDs
 	}
 	path := groupPath(groupID) + "/members"
 	return inChunks(userIDs, groupMembersMax, func(chunk []string) error {
-		return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/groups/{groupId}/members", path: path,
+		return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/groups/{id}/members", path: path,
 			query: url.Values{"ids": {strings.Join(chunk, ",")}}, repeatable: true, doneOnRepeat: isNotFoundAPI, retryOn: isVersionMismatchAPI})
 	})
 }

@@ -145,7 +145,7 @@ func (u UpdateUser) MarshalJSON() ([]byte, error) {
 }
 
 // UserPage is a UserEntityListing: the response of GET /api/v2/users and of
-// GET /api/v2/groups/{groupId}/members.
+// GET /api/v2/groups/{id}/members.
 type UserPage struct {
 	Entities   []User `json:"entities"`
 	PageSize   int    `json:"pageSize"`

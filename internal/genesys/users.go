@@ -154,7 +154,7 @@ func isNotFoundAPI(e *APIError) bool { return IsNotFound(e) }
 func isConflictAPI(e *APIError) bool { return IsConflict(e) || e.Status == http.StatusConflict }
 
 // MoveToDivision puts users in a division
-// (POST /api/v2/authorization/divisions/{divisionId}/objects/USER, SDK
+// (POST /api/v2/authorization/divisions/{id}/objects/USER, SDK
 // post_authorization_division_object, body the JSON array of user ids; the
 // Terraform provider's util.UpdateObjectDivision in
 // genesyscloud/util/util_divisions.go). Neither documents a limit on the
@@ -167,6 +167,6 @@ func (c *Client) MoveToDivision(ctx context.Context, divisionID string, userIDs 
 	if len(userIDs) == 0 {
 		return nil
 	}
-	return c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/authorization/divisions/{divisionId}/objects/USER",
+	return c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/authorization/divisions/{id}/objects/USER",
 		path: "/api/v2/authorization/divisions/" + url.PathEscape(divisionID) + "/objects/USER", body: userIDs, repeatable: true})
 }
