@@ -94,7 +94,7 @@ func (c *Client) patchProficiencies(ctx context.Context, endpoint, path string, 
 }
 
 // RemoveUserSkill takes a skill from a user
-// (DELETE /api/v2/users/{userId}/routingskills/{skillId}, SDK
+// (DELETE /api/v2/users/{id}/routingskills/{skillId}, SDK
 // delete_user_routingskill, 204). It is repeated after a 5xx or connection
 // error, and a repeat that answers not found is done; a first answer of not
 // found (the user never had the skill) is returned (IsNotFound).
@@ -104,7 +104,7 @@ func (c *Client) RemoveUserSkill(ctx context.Context, userID, skillID string) er
 }
 
 // RemoveUserLanguage is RemoveUserSkill for a language
-// (DELETE /api/v2/users/{userId}/routinglanguages/{languageId}, SDK
+// (DELETE /api/v2/users/{id}/routinglanguages/{languageId}, SDK
 // delete_user_routinglanguage).
 func (c *Client) RemoveUserLanguage(ctx context.Context, userID, languageID string) error {
 	return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/users/{id}/routinglanguages/{languageId}",
@@ -117,7 +117,7 @@ type queueMember struct {
 	ID string `json:"id"`
 }
 
-// queueMembersBody is the body of POST /api/v2/routing/queues/{queueId}/members.
+// queueMembersBody is the body of POST /api/v2/routing/queues/{id}/members.
 func queueMembersBody(userIDs []string) []queueMember {
 	body := make([]queueMember, len(userIDs))
 	for i, id := range userIDs {
