@@ -37,6 +37,12 @@ type call struct {
 	// means an earlier attempt did the work (a conflict for an external id
 	// that now exists, a 404 for a delete).
 	doneOnRepeat func(*APIError) bool
+	// retryOn, if set, recognises a 4xx answer that a later identical
+	// attempt can overcome (a delete that clashed with a concurrent update:
+	// see DeleteUser). It is repeated with backoff from the same MaxRetries
+	// budget; when that runs out the caller gets the answer. Only for
+	// repeatable calls.
+	retryOn func(*APIError) bool
 }
 
 // do runs c through the token, the shared 429 gate, pacing and the
@@ -46,9 +52,12 @@ type call struct {
 //   - 429: everyone waits Retry-After (shared gate); past MaxRetryWait or
 //     MaxRetries the caller gets a RetryAfterError at once.
 //   - 502/503/504 and connection errors: backoff and repeat, repeatable
-//     calls only; others get an error wrapping ErrOutcomeUnknown.
+//     calls only; others get an error wrapping ErrOutcomeUnknown, as they
+//     do for a 408 (Genesys timed out on a request it may have applied).
+//   - an answer r.retryOn recognises: backoff and repeat.
 //
-// One retry budget (MaxRetries) covers 429s, 5xx and connection errors.
+// One retry budget (MaxRetries) covers 429s, 5xx, connection errors and
+// retryOn answers.
 func (c *Client) do(ctx context.Context, r call) error {
 	var body []byte
 	if r.body != nil {
@@ -72,7 +81,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 		token, err := c.accessToken(ctx)
 		if err != nil {
 			var unavailable *UnavailableError
-			if ctx.Err() != nil || !errors.As(err, &unavailable) || retries >= c.cfg.MaxRetries {
+			if ctx.Err() != nil || !errors.As(err, &unavailable) || retries >= *c.cfg.MaxRetries {
 				return err
 			}
 			// Nothing was sent to the API: safe to repeat for any call.
@@ -102,7 +111,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 				return ctx.Err()
 			}
 			ambiguous = true
-			if retries >= c.cfg.MaxRetries {
+			if retries >= *c.cfg.MaxRetries {
 				return &UnavailableError{Endpoint: r.endpoint, Err: res.err}
 			}
 			retries++
@@ -124,7 +133,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 			}
 			c.gate.extend(c.clock.Now().Add(wait))
 			c.observer.ObserveRateLimited(ctx, wait)
-			if wait > c.cfg.MaxRetryWait || retries >= c.cfg.MaxRetries {
+			if wait > c.cfg.MaxRetryWait || retries >= *c.cfg.MaxRetries {
 				return &RetryAfterError{Wait: wait, Endpoint: r.endpoint}
 			}
 			retries++ // the gate makes this call (and all others) wait
@@ -137,7 +146,7 @@ func (c *Client) do(ctx context.Context, r call) error {
 				return res.apiErr
 			}
 			ambiguous = true
-			if retries >= c.cfg.MaxRetries {
+			if retries >= *c.cfg.MaxRetries {
 				return &UnavailableError{Endpoint: r.endpoint, Err: res.apiErr}
 			}
 			retries++
@@ -149,7 +158,18 @@ func (c *Client) do(ctx context.Context, r call) error {
 			if ambiguous && r.doneOnRepeat != nil && r.doneOnRepeat(res.apiErr) {
 				return nil
 			}
-			return res.apiErr
+			if !r.repeatable && res.status == http.StatusRequestTimeout {
+				return outcomeUnknown(r.endpoint, res.apiErr)
+			}
+			if !r.repeatable || r.retryOn == nil || !r.retryOn(res.apiErr) || retries >= *c.cfg.MaxRetries {
+				return res.apiErr
+			}
+			// A 408 may have been applied; a version clash was not.
+			ambiguous = ambiguous || res.status == http.StatusRequestTimeout
+			retries++
+			if err := c.clock.Sleep(ctx, backoff(retries)); err != nil {
+				return err
+			}
 
 		default:
 			if r.out == nil || len(strings.TrimSpace(res.body)) == 0 {

@@ -1,6 +1,7 @@
 // Package genesys is a client for the parts of the Genesys Cloud Platform API
-// that user provisioning needs (users, search, external ids, routing skills,
-// languages and queues). It knows nothing of SCIM.
+// that user and group provisioning needs (users, groups and their members,
+// search, external ids, divisions, routing skills, languages and queues). It
+// knows nothing of SCIM.
 //
 // It owns everything about talking to Genesys safely: the OAuth client
 // credentials token (cached until 30 s before expiry, one refresh for many
@@ -24,19 +25,24 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Config configures a Client. Zero values take the defaults noted.
+// Config configures a Client. A zero field (nil for MaxRetries) takes its
+// Default* constant.
 type Config struct {
 	APIURL       string // e.g. https://api.mypurecloud.com (no trailing slash)
 	LoginURL     string // e.g. https://login.mypurecloud.com
 	ClientID     string
 	ClientSecret string
 
-	Timeout        time.Duration // one upstream call; default 10s
-	MaxRetries     int           // default 3; negative means 0
-	MaxRetryWait   time.Duration // longest Retry-After honoured; default 60s
-	RateLimit      int           // calls per RateWindow; default 300; 0 = default
-	RateWindow     time.Duration // default 1m
-	MaxConcurrency int           // calls in flight; default 16
+	Timeout time.Duration // one upstream attempt
+	// MaxRetries is the repeats one call may spend on 429s, 5xx, connection
+	// errors and the version clashes a delete may repeat. A pointer so that 0 (no retry at all) is
+	// distinct from unset: a configuration's max_retries passes straight
+	// through. Negative is refused.
+	MaxRetries     *int
+	MaxRetryWait   time.Duration // longest Retry-After honoured
+	RateLimit      int           // calls per RateWindow
+	RateWindow     time.Duration
+	MaxConcurrency int // calls in flight
 
 	// HTTPClient is used for every request (tests inject one); default a
 	// client with sane transport limits and no global timeout (Timeout is
@@ -46,7 +52,8 @@ type Config struct {
 	Observer Observer
 }
 
-// Defaults applied by New to zero fields of Config.
+// Defaults applied by New to zero (or nil) fields of Config. Each default is
+// written here only.
 const (
 	DefaultTimeout        = 10 * time.Second
 	DefaultMaxRetries     = 3
@@ -76,7 +83,7 @@ type Observer interface {
 // Client is safe for concurrent use. Create it with New and release it with
 // Close.
 type Client struct {
-	cfg      Config
+	cfg      Config // normalised: MaxRetries is never nil
 	http     *http.Client
 	ownHTTP  bool // http was made by New, so Close may close its connections
 	observer Observer
@@ -128,18 +135,19 @@ func normalise(cfg *Config) error {
 	if cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return errors.New("genesys: client_id and client_secret are required")
 	}
-	if cfg.Timeout < 0 || cfg.MaxRetryWait < 0 || cfg.RateLimit < 0 || cfg.RateWindow < 0 || cfg.MaxConcurrency < 0 {
-		return errors.New("genesys: timeout, max_retry_wait, rate_limit and max_concurrency must not be negative")
+	if cfg.Timeout < 0 || cfg.MaxRetryWait < 0 || cfg.RateLimit < 0 || cfg.RateWindow < 0 || cfg.MaxConcurrency < 0 ||
+		(cfg.MaxRetries != nil && *cfg.MaxRetries < 0) {
+		return errors.New("genesys: timeout, max_retries, max_retry_wait, rate_limit and max_concurrency must not be negative")
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	switch {
-	case cfg.MaxRetries == 0:
-		cfg.MaxRetries = DefaultMaxRetries
-	case cfg.MaxRetries < 0:
-		cfg.MaxRetries = 0
+	// A copy: the caller's int may change after New.
+	retries := DefaultMaxRetries
+	if cfg.MaxRetries != nil {
+		retries = *cfg.MaxRetries
 	}
+	cfg.MaxRetries = &retries
 	if cfg.MaxRetryWait == 0 {
 		cfg.MaxRetryWait = DefaultMaxRetryWait
 	}

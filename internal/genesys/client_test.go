@@ -1,6 +1,8 @@
 package genesys
 
 import (
+	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ func TestNewValidates(t *testing.T) {
 		{"no secret", func(c *Config) { c.ClientSecret = "" }},
 		{"negative timeout", func(c *Config) { c.Timeout = -time.Second }},
 		{"negative concurrency", func(c *Config) { c.MaxConcurrency = -1 }},
+		{"negative retries", func(c *Config) { c.MaxRetries = new(-1) }},
 	}
 	for _, tt := range tests {
 		cfg := good
@@ -39,15 +42,39 @@ func TestNewValidates(t *testing.T) {
 	}
 	defer c.Close()
 	got := c.cfg
-	if got.Timeout != 10*time.Second || got.MaxRetries != 3 || got.MaxRetryWait != time.Minute ||
-		got.RateLimit != 300 || got.RateWindow != time.Minute || got.MaxConcurrency != 16 || cap(c.slots) != 16 {
+	if got.Timeout != DefaultTimeout || *got.MaxRetries != DefaultMaxRetries || got.MaxRetryWait != DefaultMaxRetryWait ||
+		got.RateLimit != DefaultRateLimit || got.RateWindow != DefaultRateWindow || got.MaxConcurrency != DefaultMaxConcurrency ||
+		cap(c.slots) != DefaultMaxConcurrency {
 		t.Errorf("defaults not applied: %+v", got)
 	}
-	cfg := good
-	cfg.MaxRetries = -2
-	c2, _ := New(cfg)
-	if c2.cfg.MaxRetries != 0 {
-		t.Errorf("MaxRetries -2 became %d, want 0", c2.cfg.MaxRetries)
+}
+
+// MaxRetries: nil is the default budget, a pointer to 0 no repeat at all,
+// any other value that many repeats; New keeps its own copy.
+func TestMaxRetries(t *testing.T) {
+	tests := []struct {
+		name     string
+		retries  *int
+		requests int
+	}{
+		{"nil", nil, 1 + DefaultMaxRetries},
+		{"zero", new(0), 1},
+		{"five", new(5), 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeGenesys(t, status(503, "service.unavailable"))
+			c := f.client(func(cfg *Config) { cfg.MaxRetries = tt.retries })
+			if tt.retries != nil {
+				*tt.retries = 100 // changing the caller's int after New changes nothing
+			}
+			withFakeClock(c)
+			_, err := c.GetUser(context.Background(), "u1", "")
+			var ue *UnavailableError
+			if !errors.As(err, &ue) || len(f.Requests()) != tt.requests {
+				t.Errorf("err = %v after %d requests, want UnavailableError after %d", err, len(f.Requests()), tt.requests)
+			}
+		})
 	}
 }
 

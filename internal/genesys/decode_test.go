@@ -20,7 +20,8 @@ const sampleUser = `{"id":"u1","name":"Ann Bee","division":{"id":"d1","name":"Ho
  "state":"active","title":"Agent","username":"ann@example.com","manager":{"id":"m1","selfUri":"/api/v2/users/m1"},
  "version":7,"acdAutoAnswer":false,"selfUri":"/api/v2/users/u1",
  "skills":[{"id":"s1","name":"Billing","proficiency":4.5,"state":"active","selfUri":"/x"}],
- "languages":[{"id":"l1","name":"English","proficiency":3}]}`
+ "languages":[{"id":"l1","name":"English","proficiency":3}],
+ "groups":[{"id":"g1","selfUri":"/api/v2/groups/g1"},{"id":"g2","selfUri":"/api/v2/groups/g2"}]}`
 
 // decodeCases are bodies every decoder must treat as encoding/json does;
 // want* fields state what that is, so the cases also pin the behaviour.
@@ -44,6 +45,14 @@ var decodeCases = []struct {
 	{"duplicate keys: last wins, objects merge", `{"results":[{"id":"a","division":{"id":"d","name":"n"},"division":{"id":"e"}}],"total":1,"total":2}`, false},
 	{"duplicate arrays reuse elements", `{"results":[{"id":"a","name":"x"},{"id":"b"}],"results":[{"id":"c"}],"results":[{},{}]}`, false},
 	{"null fields", `{"total":null,"results":[{"id":null,"division":null,"addresses":null,"skills":[{"proficiency":null}]}]}`, false},
+	{"groups empty", `{"results":[{"id":"u","groups":[]}]}`, false},
+	{"groups null", `{"results":[{"id":"u","groups":null}]}`, false},
+	{"a null group", `{"results":[{"id":"u","groups":[null,{"id":"g"}]}]}`, false},
+	{"groups with unknown keys and folded case", `{"results":[{"GROUPS":[{"ID":"g","SelfUri":"/g","extra":{"a":[1]}}]}]}`, false},
+	{"duplicate groups reuse elements", `{"results":[{"groups":[{"id":"a","name":"x"},{"id":"b"}],"groups":[{"id":"c"}]}]}`, false},
+	{"groups an object", `{"results":[{"groups":{"id":"g"}}]}`, true},
+	{"a group that is a string", `{"results":[{"groups":["g1"]}]}`, true},
+	{"a group id a number", `{"results":[{"groups":[{"id":1}]}]}`, true},
 	{"escapes and unicode", `{"results":[{"id":"u\"1\\\/\b\f\n\r\t\u0000\u00e9\ud83d\ude00","name":"É 中文 😀"}]}`, false},
 	{"lone surrogates", `{"results":[{"id":"\ud800\u0041\udc00\ud800\ud800"}]}`, false},
 	{"invalid UTF-8", "{\"results\":[{\"id\":\"a\xffb\xc3\",\"name\":\"\xed\xa0\x80\"}]}", false},
@@ -141,9 +150,20 @@ func TestDecodedValues(t *testing.T) {
 		Addresses:          []Contact{{Address: "+15551234", Display: "(555) 1234", MediaType: MediaPhone, Type: ContactWork, Extension: "12", CountryCode: "US"}},
 		PrimaryContactInfo: []Contact{{Address: "ann@example.com", MediaType: MediaEmail, Type: "PRIMARY"}},
 		Version:            7, Skills: []UserRoutingSkill{{ID: "s1", Name: "Billing", Proficiency: p, State: "active"}},
-		Languages: []UserRoutingLanguage{{ID: "l1", Name: "English", Proficiency: 3}}, SelfURI: "/api/v2/users/u1"}
+		Languages: []UserRoutingLanguage{{ID: "l1", Name: "English", Proficiency: 3}},
+		Groups:    []Ref{{ID: "g1", SelfURI: "/api/v2/groups/g1"}, {ID: "g2", SelfURI: "/api/v2/groups/g2"}},
+		SelfURI:   "/api/v2/users/u1"}
 	if r.Total != 2 || len(r.Results) != 2 || !reflect.DeepEqual(r.Results[0], want) {
 		t.Fatalf("decoded %+v", r)
+	}
+	// The list decoder (GET /api/v2/users, group members) reads the same
+	// users the same way.
+	var page UserPage
+	if err := page.decodeBody(`{"entities":[` + sampleUser + `],"total":1}`); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Entities) != 1 || !reflect.DeepEqual(page.Entities[0], want) {
+		t.Fatalf("page decoded %+v", page)
 	}
 	if u := r.Results[1]; u.Version != 152 || u.Email != "é@x" {
 		t.Fatalf("second hit %+v", u)

@@ -79,7 +79,7 @@ func decodeUser(r *reader, u *User) error {
 }
 
 var userKeys = []string{"id", "name", "email", "username", "state", "title", "department", "division",
-	"manager", "addresses", "primaryContactInfo", "version", "skills", "languages", "selfUri"}
+	"manager", "addresses", "primaryContactInfo", "version", "skills", "languages", "groups", "selfUri"}
 
 func (u *User) field(r *reader, key string) error {
 	switch key {
@@ -113,6 +113,8 @@ func (u *User) field(r *reader, key string) error {
 		return readSlice(r, &u.Skills, "User.skills", decodeSkill)
 	case "languages":
 		return readSlice(r, &u.Languages, "User.languages", decodeLanguage)
+	case "groups":
+		return readSlice(r, &u.Groups, "User.groups", decodeRef)
 	case "selfUri":
 		return r.setString(&u.SelfURI, "User.selfUri")
 	}
@@ -124,6 +126,11 @@ func (u *User) field(r *reader, key string) error {
 }
 
 var refKeys = []string{"id", "name", "selfUri"}
+
+// decodeRef decodes one element of a list of references (User.groups).
+func decodeRef(r *reader, ref *Ref) error {
+	return r.object("Ref", func(key string) error { return ref.field(r, key) })
+}
 
 func (ref *Ref) field(r *reader, key string) error {
 	switch key {

@@ -3,6 +3,7 @@ package genesys
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -55,8 +56,10 @@ func (e *CredentialsError) Error() string {
 }
 
 // UnavailableError means Genesys could not be reached or kept answering
-// 5xx/connection errors through the retry budget. Retryable says whether the
-// same request may be repeated later.
+// 5xx/connection errors through the retry budget. It is only returned when
+// the call was never sent (the token endpoint failed) or is repeatable: a
+// call that is not and may have reached Genesys wraps ErrOutcomeUnknown
+// instead. Either way the same call may be made again later.
 type UnavailableError struct {
 	Endpoint string
 	Err      error
@@ -67,6 +70,21 @@ func (e *UnavailableError) Error() string {
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// LimitError is a request refused before anything was sent because it
+// breaks a limit Genesys publishes. Sending it would only earn a 400, and
+// sending it again the same, so callers answer it as a bad request (SCIM
+// 400). It never holds the offending value itself (it may be personal
+// data), only its size.
+type LimitError struct {
+	Endpoint string // templated, e.g. "POST /api/v2/users/search"
+	Limit    string // the limit broken, e.g. "pageSize must be 1..100"
+	Got      int    // the size asked for
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("genesys: %s: refused before sending: %s (got %d)", e.Endpoint, e.Limit, e.Got)
+}
 
 // ErrOutcomeUnknown wraps the error of a non-repeatable request (a create)
 // whose outcome is unknown: it may or may not have been applied. It is never
@@ -90,25 +108,43 @@ func IsNotFound(err error) bool {
 	return ok && (e.Status == 404 || e.Code == "not.found" || strings.HasSuffix(e.Code, ".not.found"))
 }
 
-// IsConflict reports a general.conflict answer (duplicate email, including a
-// soft-deleted holder). Genesys documents 400 in one place and the code name
-// suggests 409: the code decides.
+// IsConflict reports a general.conflict answer, whatever its status: the
+// code Genesys gives a duplicate (an email another user holds, including a
+// soft-deleted one; an external id already mapped). Genesys documents 400 in
+// one place and answers 409 in others.
+//
+// The same code also comes with a 409 for a stale version, so a 409
+// general.conflict is both IsConflict and IsVersionMismatch, and the answer
+// alone cannot tell them apart. The caller decides from context: a write
+// that does not change the email (or the external id) cannot be a
+// duplicate; for one that does, re-read the user: a version that moved
+// means the write raced another, an unchanged one means a duplicate.
 func IsConflict(err error) bool {
 	e, ok := AsAPIError(err)
 	return ok && e.Code == "general.conflict"
 }
 
-// IsVersionMismatch reports a stale version on PATCH, as the Terraform
-// provider detects it: 409, or 400 whose message says the version does not
-// match.
+// IsVersionMismatch reports an answer that may mean the version sent is not
+// the current one, as the Terraform provider's util.IsVersionMismatch
+// (genesyscloud/util/util_retries.go) detects it for users and groups: any
+// 409 (general.conflict included, see IsConflict), a 408, or a 400 whose
+// message says the version "does not match the current version".
 func IsVersionMismatch(err error) bool {
 	e, ok := AsAPIError(err)
-	if !ok || e.Code == "general.conflict" {
-		return false
-	}
-	return e.Status == 409 || (e.Status == 400 && strings.Contains(e.Message, "does not match the current version"))
+	return ok && isVersionMismatchAPI(e)
 }
 
-// ErrMissingVersion is returned for an UpdateUser without a Version: Genesys
-// requires the current version on every PATCH.
-var ErrMissingVersion = errors.New("genesys: version is required to patch a user")
+func isVersionMismatchAPI(e *APIError) bool {
+	switch e.Status {
+	case http.StatusConflict, http.StatusRequestTimeout:
+		return true
+	case http.StatusBadRequest:
+		return strings.Contains(e.Message, "does not match the current version")
+	}
+	return false
+}
+
+// ErrMissingVersion is returned, before any call, for a user PATCH, a group
+// PUT or a group member add without a version: Genesys requires the current
+// version on each.
+var ErrMissingVersion = errors.New("genesys: the current version is required")

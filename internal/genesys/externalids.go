@@ -1,16 +1,13 @@
 package genesys
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 )
 
-// externalIDPath is /api/v2/users/{id}/externalid[/{authority}[/{key}]],
-// each segment escaped: keys come from identity providers.
+// externalIDPath is /api/v2/users/{id}/externalid[/{authority}/{key}], each
+// segment escaped: keys come from identity providers.
 func externalIDPath(userID string, segments ...string) string {
 	p := userPath(userID) + "/externalid"
 	for _, s := range segments {
@@ -37,39 +34,29 @@ func (c *Client) DeleteExternalID(ctx context.Context, userID, authority, key st
 		path: externalIDPath(userID, authority, key), repeatable: true, doneOnRepeat: isNotFoundAPI})
 }
 
-// GetExternalIDs lists the user's external ids under authority
-// (GET /api/v2/users/{id}/externalid/{authority}). The API documents a JSON
-// array of UserExternalIdentifier; an entity listing ({"entities": [...]}) is
-// accepted too.
+// GetExternalIDs returns the user's external ids under authority (exact
+// match: Genesys treats authority names as case-sensitive), nil for none.
+// It reads GET /api/v2/users/{id}/externalid (SDK get_user_externalid), the
+// documented JSON array of UserExternalIdentifier across all authorities,
+// which is also what the Terraform provider reads
+// (genesyscloud/external_user/genesyscloud_externalusers_identity_proxy.go:
+// GetUserExternalid). The per-authority
+// GET /api/v2/users/{id}/externalid/{authority} is not used: it answers one
+// object, and 404 when the user has none under the authority.
 func (c *Client) GetExternalIDs(ctx context.Context, userID, authority string) ([]ExternalID, error) {
-	var raw json.RawMessage
-	err := c.do(ctx, call{method: http.MethodGet, endpoint: "GET /api/v2/users/{id}/externalid/{authority}",
-		path: externalIDPath(userID, authority), out: &raw, repeatable: true})
+	var all []ExternalID
+	err := c.do(ctx, call{method: http.MethodGet, endpoint: "GET /api/v2/users/{id}/externalid",
+		path: externalIDPath(userID), out: &all, repeatable: true})
 	if err != nil {
 		return nil, err
 	}
-	return decodeExternalIDs(raw)
-}
-
-func decodeExternalIDs(raw json.RawMessage) ([]ExternalID, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil, nil
-	}
-	var ids []ExternalID
-	if raw[0] == '[' {
-		if err := json.Unmarshal(raw, &ids); err != nil {
-			return nil, fmt.Errorf("genesys: GET /api/v2/users/{id}/externalid/{authority}: decoding response: %w", err)
+	var mine []ExternalID
+	for _, x := range all {
+		if x.AuthorityName == authority {
+			mine = append(mine, x)
 		}
-		return ids, nil
 	}
-	var listing struct {
-		Entities []ExternalID `json:"entities"`
-	}
-	if err := json.Unmarshal(raw, &listing); err != nil {
-		return nil, fmt.Errorf("genesys: GET /api/v2/users/{id}/externalid/{authority}: decoding response: %w", err)
-	}
-	return listing.Entities, nil
+	return mine, nil
 }
 
 // GetUserByExternalID finds the user mapped to authority/key

@@ -3,6 +3,8 @@ package genesys
 import (
 	"context"
 	"net/http"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -24,11 +26,17 @@ func TestExternalIDCalls(t *testing.T) {
 		{"list", func(c *Client) error {
 			_, err := c.GetExternalIDs(context.Background(), "u/1", "scim")
 			return err
-		}, "GET", "/api/v2/users/u%2F1/externalid/scim", ""},
+		}, "GET", "/api/v2/users/u%2F1/externalid", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeGenesys(t, okJSON(userJSON))
+			f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/externalid") {
+					writeJSON(w, 200, []any{})
+					return
+				}
+				writeJSON(w, 200, userJSON)
+			})
 			if err := tt.run(f.client()); err != nil {
 				t.Fatal(err)
 			}
@@ -43,23 +51,38 @@ func TestExternalIDCalls(t *testing.T) {
 	}
 }
 
-func TestGetExternalIDsAcceptsArrayAndListing(t *testing.T) {
-	want := []ExternalID{{AuthorityName: "scim", ExternalKey: "a"}, {AuthorityName: "scim", ExternalKey: "b"}}
-	for _, body := range []string{
-		`[{"authorityName":"scim","externalKey":"a"},{"authorityName":"scim","externalKey":"b"}]`,
-		`{"entities":[{"authorityName":"scim","externalKey":"a"},{"authorityName":"scim","externalKey":"b"}],"pageSize":25}`,
-	} {
-		f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
-		got, err := f.client().GetExternalIDs(context.Background(), "u1", "scim")
-		if err != nil || len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
-			t.Errorf("%s: %+v, %v", body, got, err)
+// GetExternalIDs reads the array of every authority's ids and keeps the
+// requested authority's, matched exactly.
+func TestGetExternalIDsFiltersByAuthority(t *testing.T) {
+	all := `[{"authorityName":"scim","externalKey":"a","selfUri":"/api/v2/users/u1/externalid/scim/a"},
+		{"authorityName":"other","externalKey":"x"},{"authorityName":"SCIM","externalKey":"y"},
+		{"authorityName":"scim","externalKey":"b"},{"externalKey":"no authority"}]`
+	tests := []struct {
+		body, authority string
+		want            []ExternalID
+	}{
+		{all, "scim", []ExternalID{{AuthorityName: "scim", ExternalKey: "a"}, {AuthorityName: "scim", ExternalKey: "b"}}},
+		{all, "other", []ExternalID{{AuthorityName: "other", ExternalKey: "x"}}},
+		{all, "none", nil},
+		{`[]`, "scim", nil},
+		{`null`, "scim", nil},
+		{``, "scim", nil},
+	}
+	for _, tt := range tests {
+		f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(tt.body)) })
+		got, err := f.client().GetExternalIDs(context.Background(), "u1", tt.authority)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%q under %q: %+v, %v; want %+v", tt.body, tt.authority, got, err, tt.want)
+		}
+		if r := f.Requests(); len(r) != 1 || r[0].RawPath != "/api/v2/users/u1/externalid" {
+			t.Errorf("requests %+v", r)
 		}
 	}
-	for _, body := range []string{`[]`, `{"entities":[]}`, ``} {
+	// An entity listing or a single object is not the documented answer.
+	for _, body := range []string{`{"entities":[{"authorityName":"scim","externalKey":"a"}]}`, `{"authorityName":"scim","externalKey":"a"}`} {
 		f := newFakeGenesys(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
-		got, err := f.client().GetExternalIDs(context.Background(), "u1", "scim")
-		if err != nil || len(got) != 0 {
-			t.Errorf("%q: %+v, %v", body, got, err)
+		if got, err := f.client().GetExternalIDs(context.Background(), "u1", "scim"); err == nil {
+			t.Errorf("%s: %+v, want a decoding error", body, got)
 		}
 	}
 }

@@ -14,8 +14,11 @@ type Region struct {
 	Domain string // e.g. mypurecloud.com
 }
 
-// Regions lists every region in genesys-api.md §1 (Go, Python and JavaScript
-// SDK host tables; eusc_de_east_1 is only in the JavaScript SDK so far).
+// Regions lists the regions of the Genesys SDKs' PureCloudRegionHosts
+// tables (platform-client-sdk-python:
+// build/PureCloudPlatformClientV2/purecloud_region_hosts.py, whose 17
+// entries are the first 17 here) and eusc_de_east_1, the EU Sovereign Cloud
+// (api.edee1.eusc-pure.cloud), which that table does not list yet.
 var Regions = []Region{
 	{"us_east_1", "mypurecloud.com"},
 	{"eu_west_1", "mypurecloud.ie"},

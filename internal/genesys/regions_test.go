@@ -31,7 +31,7 @@ func TestHosts(t *testing.T) {
 		{"us_west_2", "https://api.usw2.pure.cloud", "https://login.usw2.pure.cloud"},
 	}
 	if len(Regions) != 18 {
-		t.Errorf("Regions has %d entries, genesys-api.md §1 lists 18", len(Regions))
+		t.Errorf("Regions has %d entries, want the 17 SDK regions and eusc_de_east_1", len(Regions))
 	}
 	for _, tt := range tests {
 		api, login, err := Hosts(tt.region)

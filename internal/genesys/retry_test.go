@@ -85,7 +85,7 @@ func Test429BeyondMaxRetryWait(t *testing.T) {
 		t.Errorf("slept %v and sent %d requests; want no sleep, 1 request", clk.Sleeps(), len(f.Requests()))
 	}
 	clk.Advance(30 * time.Second)
-	_, err = c.ListUsers(context.Background(), ListUsersParams{})
+	_, err = c.GetUsersByID(context.Background(), []string{"u2"})
 	if !errors.As(err, &ra) || ra.Wait != 90*time.Second {
 		t.Fatalf("second call err = %v, want RetryAfterError 90s", err)
 	}
@@ -96,9 +96,9 @@ func Test429BeyondMaxRetryWait(t *testing.T) {
 
 func Test429RetriesRunOut(t *testing.T) {
 	f := newFakeGenesys(t, tooMany("1"))
-	c := f.client(func(cfg *Config) { cfg.MaxRetries = 2 })
+	c := f.client(func(cfg *Config) { cfg.MaxRetries = new(2) })
 	clk := withFakeClock(c)
-	_, err := c.SearchUsers(context.Background(), SearchRequest{})
+	_, err := c.SearchUsers(context.Background(), SearchRequest{PageSize: 1})
 	var ra *RetryAfterError
 	if !errors.As(err, &ra) || ra.Wait != time.Second {
 		t.Fatalf("err = %v, want RetryAfterError 1s", err)
@@ -221,7 +221,7 @@ func TestBackoffBounds(t *testing.T) {
 func TestRepeatableCallsGiveUp(t *testing.T) {
 	t.Run("5xx through the budget", func(t *testing.T) {
 		f := newFakeGenesys(t, status(503, "service.unavailable"))
-		c := f.client(func(cfg *Config) { cfg.MaxRetries = 2 })
+		c := f.client(func(cfg *Config) { cfg.MaxRetries = new(2) })
 		withFakeClock(c)
 		_, err := c.GetUser(context.Background(), "u1", "")
 		var ue *UnavailableError
@@ -253,6 +253,7 @@ func TestCreateIsNotRepeatedWhenTheOutcomeIsUnknown(t *testing.T) {
 		{"503", status(503, "service.unavailable")},
 		{"502", status(502, "bad.gateway")},
 		{"500", status(500, "internal.server.error")},
+		{"408", status(408, "request.timeout")},
 		{"dropped connection", dropConnection},
 		{"timeout", hang},
 	}
@@ -295,7 +296,7 @@ func TestCallerCancellation(t *testing.T) {
 	}{
 		{"in flight", hang, nil, false},
 		{"429 wait", tooMany("30"), nil, false},
-		{"backoff", status(503, "x"), func(c *Config) { c.MaxRetries = 40 }, false},
+		{"backoff", status(503, "x"), func(c *Config) { c.MaxRetries = new(40) }, false},
 		{"pacing", okJSON(userJSON), func(c *Config) { c.RateLimit, c.RateWindow = 1, time.Hour }, true},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,11 @@ const (
 	lookupMaxPages = 100
 )
 
-// Bulk limits documented by Genesys (genesys-api.md §4).
+// Bulk limits: "Max 50 routing languages in request body" (SDK
+// patch_user_routinglanguages_bulk), the same 50 for skills (the Terraform
+// provider's genesyscloud/user/resource_genesyscloud_user_utils.go: "Bulk API
+// restricts skills adds to 50 per call"), and "Bulk add or delete up to 100
+// queue members" (SDK post_routing_queue_members).
 const (
 	routingBulkMax  = 50  // routingskills/bulk, routinglanguages/bulk
 	queueMembersMax = 100 // routing/queues/{id}/members
@@ -89,26 +93,68 @@ func (c *Client) patchProficiencies(ctx context.Context, endpoint, path string, 
 	})
 }
 
-// queueMember is the element of the queue members body.
+// RemoveUserSkill takes a skill from a user
+// (DELETE /api/v2/users/{id}/routingskills/{skillId}, SDK
+// delete_user_routingskill, 204). It is repeated after a 5xx or connection
+// error, and a repeat that answers not found is done; a first answer of not
+// found (the user never had the skill) is returned (IsNotFound).
+func (c *Client) RemoveUserSkill(ctx context.Context, userID, skillID string) error {
+	return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/users/{id}/routingskills/{skillId}",
+		path: userPath(userID) + "/routingskills/" + url.PathEscape(skillID), repeatable: true, doneOnRepeat: isNotFoundAPI})
+}
+
+// RemoveUserLanguage is RemoveUserSkill for a language
+// (DELETE /api/v2/users/{id}/routinglanguages/{languageId}, SDK
+// delete_user_routinglanguage).
+func (c *Client) RemoveUserLanguage(ctx context.Context, userID, languageID string) error {
+	return c.do(ctx, call{method: http.MethodDelete, endpoint: "DELETE /api/v2/users/{id}/routinglanguages/{languageId}",
+		path: userPath(userID) + "/routinglanguages/" + url.PathEscape(languageID), repeatable: true, doneOnRepeat: isNotFoundAPI})
+}
+
+// queueMember is the element of the queue members body (SDK model
+// WritableEntity).
 type queueMember struct {
 	ID string `json:"id"`
+}
+
+// queueMembersBody is the body of POST /api/v2/routing/queues/{id}/members.
+func queueMembersBody(userIDs []string) []queueMember {
+	body := make([]queueMember, len(userIDs))
+	for i, id := range userIDs {
+		body[i] = queueMember{ID: id}
+	}
+	return body
+}
+
+func queueMembersPath(queueID string) string {
+	return "/api/v2/routing/queues/" + url.PathEscape(queueID) + "/members"
 }
 
 // AddQueueMembers adds users to a queue (POST /api/v2/routing/queues/{id}/members),
 // 100 per call. Adding an existing member is not an error: a conflict answer
 // counts as done, so the POST is also safe to repeat.
 func (c *Client) AddQueueMembers(ctx context.Context, queueID string, userIDs []string) error {
-	path := "/api/v2/routing/queues/" + url.PathEscape(queueID) + "/members"
+	path := queueMembersPath(queueID)
 	return inChunks(userIDs, queueMembersMax, func(chunk []string) error {
-		body := make([]queueMember, len(chunk))
-		for i, id := range chunk {
-			body[i] = queueMember{ID: id}
-		}
-		err := c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/routing/queues/{id}/members", path: path, body: body, repeatable: true})
+		err := c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/routing/queues/{id}/members", path: path, body: queueMembersBody(chunk), repeatable: true})
 		if e, ok := AsAPIError(err); ok && isConflictAPI(e) {
 			return nil
 		}
 		return err
+	})
+}
+
+// RemoveQueueMembers takes users out of a queue
+// (POST /api/v2/routing/queues/{id}/members?delete=true, SDK
+// post_routing_queue_members with delete true), 100 per call, stopping at
+// the first failing call. Removing a user twice leaves the same queue, so
+// each call is repeated after a 5xx or connection error. No ids make no
+// call.
+func (c *Client) RemoveQueueMembers(ctx context.Context, queueID string, userIDs []string) error {
+	path := queueMembersPath(queueID)
+	return inChunks(userIDs, queueMembersMax, func(chunk []string) error {
+		return c.do(ctx, call{method: http.MethodPost, endpoint: "POST /api/v2/routing/queues/{id}/members?delete=true", path: path,
+			query: url.Values{"delete": {"true"}}, body: queueMembersBody(chunk), repeatable: true})
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -97,21 +98,27 @@ func TestBulkCallsAreChunked(t *testing.T) {
 		return s
 	}
 	tests := []struct {
-		name         string
-		run          func(*Client) error
-		method, path string
-		sizes        []int
+		name                string
+		run                 func(*Client) error
+		method, path, query string
+		sizes               []int
 	}{
 		{"skills", func(c *Client) error { return c.AddUserSkills(context.Background(), "u1", profs(120)) },
-			"PATCH", "/api/v2/users/u1/routingskills/bulk", []int{50, 50, 20}},
+			"PATCH", "/api/v2/users/u1/routingskills/bulk", "", []int{50, 50, 20}},
 		{"skills exactly 50", func(c *Client) error { return c.AddUserSkills(context.Background(), "u1", profs(50)) },
-			"PATCH", "/api/v2/users/u1/routingskills/bulk", []int{50}},
+			"PATCH", "/api/v2/users/u1/routingskills/bulk", "", []int{50}},
 		{"languages", func(c *Client) error { return c.AddUserLanguages(context.Background(), "u1", profs(51)) },
-			"PATCH", "/api/v2/users/u1/routinglanguages/bulk", []int{50, 1}},
+			"PATCH", "/api/v2/users/u1/routinglanguages/bulk", "", []int{50, 1}},
 		{"queue members", func(c *Client) error { return c.AddQueueMembers(context.Background(), "q/1", ids(250)) },
-			"POST", "/api/v2/routing/queues/q%2F1/members", []int{100, 100, 50}},
+			"POST", "/api/v2/routing/queues/q%2F1/members", "", []int{100, 100, 50}},
+		{"queue member removal", func(c *Client) error { return c.RemoveQueueMembers(context.Background(), "q/1", ids(250)) },
+			"POST", "/api/v2/routing/queues/q%2F1/members", "delete=true", []int{100, 100, 50}},
+		{"queue member removal exactly 100", func(c *Client) error { return c.RemoveQueueMembers(context.Background(), "q1", ids(100)) },
+			"POST", "/api/v2/routing/queues/q1/members", "delete=true", []int{100}},
 		{"nothing to add", func(c *Client) error { return c.AddUserSkills(context.Background(), "u1", nil) },
-			"", "", nil},
+			"", "", "", nil},
+		{"nothing to remove", func(c *Client) error { return c.RemoveQueueMembers(context.Background(), "q1", nil) },
+			"", "", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,8 +136,8 @@ func TestBulkCallsAreChunked(t *testing.T) {
 				if err := json.Unmarshal(r.Body, &items); err != nil {
 					t.Fatalf("body is not an array: %s", r.Body)
 				}
-				if r.Method != tt.method || r.RawPath != tt.path || len(items) != tt.sizes[i] {
-					t.Errorf("request %d: %s %s with %d items; want %s %s with %d", i, r.Method, r.RawPath, len(items), tt.method, tt.path, tt.sizes[i])
+				if r.Method != tt.method || r.RawPath != tt.path || r.Query != tt.query || len(items) != tt.sizes[i] {
+					t.Errorf("request %d: %s %s?%s with %d items; want %s %s?%s with %d", i, r.Method, r.RawPath, r.Query, len(items), tt.method, tt.path, tt.query, tt.sizes[i])
 				}
 				for _, it := range items {
 					id, _ := it["id"].(string)
@@ -168,5 +175,55 @@ func TestBulkStopsAtFirstFailure(t *testing.T) {
 	}
 	if len(f.Requests()) != 2 {
 		t.Errorf("%d requests after a failed chunk, want 2", len(f.Requests()))
+	}
+}
+
+func TestRoutingRemovals(t *testing.T) {
+	noContent := func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }
+	skill := func(c *Client) error { return c.RemoveUserSkill(context.Background(), "u/1", "s 1") }
+	language := func(c *Client) error { return c.RemoveUserLanguage(context.Background(), "u1", "l?1") }
+	tests := []struct {
+		name     string
+		api      http.HandlerFunc
+		run      func(*Client) error
+		path     string
+		requests int
+		check    func(error) bool
+	}{
+		{"skill", noContent, skill, "/api/v2/users/u%2F1/routingskills/s%201", 1, isNil},
+		{"skill: 503 then not found is done", sequence(status(503, "x"), status(404, "not.found")), skill, "/api/v2/users/u%2F1/routingskills/s%201", 2, isNil},
+		{"skill: first not found is reported", status(404, "not.found"), skill, "/api/v2/users/u%2F1/routingskills/s%201", 1, IsNotFound},
+		{"language", noContent, language, "/api/v2/users/u1/routinglanguages/l%3F1", 1, isNil},
+		{"language: dropped then not found is done", sequence(dropConnection, status(404, "not.found")), language, "/api/v2/users/u1/routinglanguages/l%3F1", 2, isNil},
+		{"language: first not found is reported", status(404, "not.found"), language, "/api/v2/users/u1/routinglanguages/l%3F1", 1, IsNotFound},
+		{"queue removal after 503", sequence(status(503, "x"), noContent), func(c *Client) error {
+			return c.RemoveQueueMembers(context.Background(), "q1", []string{"u1"})
+		}, "/api/v2/routing/queues/q1/members", 2, isNil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeGenesys(t, tt.api)
+			c := f.client(func(cfg *Config) { cfg.HTTPClient = noKeepAlive() })
+			withFakeClock(c)
+			if err := tt.run(c); !tt.check(err) {
+				t.Errorf("err = %v", err)
+			}
+			reqs := f.Requests()
+			if len(reqs) != tt.requests {
+				t.Fatalf("%d requests, want %d", len(reqs), tt.requests)
+			}
+			for _, r := range reqs {
+				wantMethod := "DELETE"
+				if strings.Contains(tt.path, "/queues/") {
+					wantMethod = "POST"
+				}
+				if r.Method != wantMethod || r.RawPath != tt.path {
+					t.Errorf("sent %s %s, want %s %s", r.Method, r.RawPath, wantMethod, tt.path)
+				}
+				if wantMethod == "DELETE" && len(r.Body) != 0 {
+					t.Errorf("a DELETE with a body: %s", r.Body)
+				}
+			}
+		})
 	}
 }

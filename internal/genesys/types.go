@@ -6,14 +6,16 @@ import (
 	"strings"
 )
 
-// User states.
+// User and group states.
 const (
 	StateActive   = "active"
 	StateInactive = "inactive"
 	StateDeleted  = "deleted"
 )
 
-// Contact media types and types used by this product (genesys-api.md §2).
+// Contact media types and types used by this product: the SDK model Contact
+// allows mediaType PHONE, EMAIL, SMS and type PRIMARY, WORK, WORK2..4, HOME,
+// MOBILE, MAIN, OTHER.
 const (
 	MediaEmail = "EMAIL"
 	MediaPhone = "PHONE"
@@ -23,7 +25,7 @@ const (
 	ContactHome   = "HOME"
 )
 
-// Ref is a reference to another entity (division, manager).
+// Ref is a reference to another entity (division, manager, group).
 type Ref struct {
 	ID      string `json:"id"`
 	Name    string `json:"name,omitempty"`
@@ -40,7 +42,7 @@ type Contact struct {
 	CountryCode string `json:"countryCode,omitempty"`
 }
 
-// Version is a user's version. The API documents an integer but some responses
+// Version is a user's or a group's version. The API documents an integer but some responses
 // render it as a string ("152"), so it decodes from either.
 type Version int
 
@@ -60,7 +62,10 @@ func (v *Version) UnmarshalJSON(b []byte) error {
 }
 
 // User is the Platform API user (response model; only the fields this product
-// reads). name is one string; there is no active flag, only state.
+// reads). name is one string; there is no active flag, only state. Skills,
+// Languages and Groups are only there when expanded, and GET /api/v2/users
+// resolves expands "with a best effort approach" (SDK get_users): an absent
+// list there does not prove an empty one.
 type User struct {
 	ID                 string                `json:"id"`
 	Name               string                `json:"name"`
@@ -76,6 +81,7 @@ type User struct {
 	Version            Version               `json:"version"`
 	Skills             []UserRoutingSkill    `json:"skills,omitempty"`
 	Languages          []UserRoutingLanguage `json:"languages,omitempty"`
+	Groups             []Ref                 `json:"groups,omitempty"` // expand=groups: {id, selfUri} each
 	SelfURI            string                `json:"selfUri,omitempty"`
 }
 
@@ -95,8 +101,9 @@ type CreateUser struct {
 // UpdateUser is the body of PATCH /api/v2/users/{id}. Version is required.
 // A nil pointer leaves the field alone; a pointer to "" clears it. Addresses,
 // when non-nil, replaces the whole list (an empty list clears it). State must
-// be patched on its own (genesys-api.md §7): the client refuses an UpdateUser
-// that sets State together with any other field.
+// be patched on its own (SDK model UpdateUser: state "If specified, it is the
+// only modifiable field"): the client refuses an UpdateUser that sets State
+// together with any other field.
 type UpdateUser struct {
 	Version    Version    `json:"version"`
 	Name       *string    `json:"name,omitempty"`
@@ -137,7 +144,8 @@ func (u UpdateUser) MarshalJSON() ([]byte, error) {
 	return json.Marshal(withAddresses{plain: p, Addresses: a})
 }
 
-// UserPage is the response of GET /api/v2/users.
+// UserPage is a UserEntityListing: the response of GET /api/v2/users and of
+// GET /api/v2/groups/{id}/members.
 type UserPage struct {
 	Entities   []User `json:"entities"`
 	PageSize   int    `json:"pageSize"`
@@ -146,17 +154,8 @@ type UserPage struct {
 	PageCount  int    `json:"pageCount"`
 }
 
-// ListUsersParams are the query parameters of GET /api/v2/users.
-type ListUsersParams struct {
-	PageSize   int      // 1..500; 0 means the API default (25)
-	PageNumber int      // 1-based; 0 means 1
-	State      string   // active (API default), inactive, deleted, any
-	SortOrder  string   // ascending / descending; empty for the default
-	Expand     []string // e.g. skills, languages
-	IDs        []string // bulk fetch by id
-}
-
-// Search criterion types and operators (genesys-api.md §3).
+// Search criterion types and operators used by this product (SDK models
+// UserSearchCriteria and GroupSearchCriteria: type and operator).
 const (
 	SearchExact          = "EXACT"
 	SearchStartsWith     = "STARTS_WITH"
@@ -169,8 +168,9 @@ const (
 	OpNot = "NOT"
 )
 
-// SearchCriteria is one UserSearchCriteria. A criterion with Group holds nested
-// criteria combined by their operators.
+// SearchCriteria is one UserSearchCriteria or GroupSearchCriteria (the same
+// shape). A criterion with Group holds nested criteria combined by their
+// operators.
 type SearchCriteria struct {
 	Type     string           `json:"type,omitempty"`
 	Fields   []string         `json:"fields,omitempty"`
@@ -180,7 +180,9 @@ type SearchCriteria struct {
 	Group    []SearchCriteria `json:"group,omitempty"`
 }
 
-// SearchRequest is the body of POST /api/v2/users/search.
+// SearchRequest is the body of POST /api/v2/users/search (UserSearchRequest)
+// and, without Expand, of POST /api/v2/groups/search (GroupSearchRequest).
+// See SearchUsers for the limits the client enforces.
 type SearchRequest struct {
 	PageSize   int              `json:"pageSize,omitempty"`
 	PageNumber int              `json:"pageNumber,omitempty"`
