@@ -51,17 +51,11 @@ func (h *Handler) loadUpstream() (*pooledUpstream, error) {
 	key := "upstream:" + shortHash(h.APIURL, h.LoginURL, h.ClientID, h.ClientSecret,
 		time.Duration(h.Timeout).String(), fmt.Sprint(*h.MaxRetries), time.Duration(h.MaxRetryWait).String(),
 		fmt.Sprint(h.RateLimit.Requests), time.Duration(h.RateLimit.Window).String(), fmt.Sprint(h.MaxConcurrency))
-	// The client reads MaxRetries 0 as "the default"; the Caddyfile's
-	// max_retries 0 means no retry at all.
-	retries := *h.MaxRetries
-	if retries == 0 {
-		retries = -1
-	}
 	v, _, err := upstreams.LoadOrNew(key, func() (caddy.Destructor, error) {
 		c, err := genesys.New(genesys.Config{
 			APIURL: h.APIURL, LoginURL: h.LoginURL,
 			ClientID: h.ClientID, ClientSecret: h.ClientSecret,
-			Timeout: time.Duration(h.Timeout), MaxRetries: retries,
+			Timeout: time.Duration(h.Timeout), MaxRetries: h.MaxRetries,
 			MaxRetryWait: time.Duration(h.MaxRetryWait),
 			RateLimit:    h.RateLimit.Requests, RateWindow: time.Duration(h.RateLimit.Window),
 			MaxConcurrency: h.MaxConcurrency,

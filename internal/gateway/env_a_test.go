@@ -93,7 +93,7 @@ func newTestEnv(t *testing.T, o envOptions) *testEnv {
 	}
 	env.client, err = genesys.New(genesys.Config{
 		APIURL: base, LoginURL: base, ClientID: envClientID, ClientSecret: envClientSecret,
-		Timeout: 5 * time.Second, MaxRetries: retries, MaxRetryWait: 2 * time.Second,
+		Timeout: 5 * time.Second, MaxRetries: &retries, MaxRetryWait: 2 * time.Second,
 		RateLimit: 1_000_000, RateWindow: time.Minute, MaxConcurrency: 32,
 		HTTPClient: &http.Client{Transport: rt},
 	})

@@ -54,13 +54,20 @@ func upstreamError(err error) error {
 		return unavailable("Genesys Cloud is unavailable; retry later", err)
 	case genesys.IsNotFound(err):
 		return &scim.Error{Status: http.StatusNotFound, Detail: "User not found", Cause: err}
+	case genesys.IsVersionMismatch(err):
+		// Only reached after the read-and-retry loops gave up: the user keeps
+		// changing underneath; the identical retry converges. A 409
+		// general.conflict lands here too: the writes that can meet a
+		// duplicate tell the two apart before (userOps.patch).
+		return concurrentlyModified(err)
 	case genesys.IsConflict(err):
 		return &scim.Error{Status: http.StatusConflict, ScimType: scim.Uniqueness,
 			Detail: "a Genesys Cloud user already holds this email", Cause: err}
-	case genesys.IsVersionMismatch(err):
-		// Only reached after the read-and-retry loops gave up: the user keeps
-		// changing underneath; the identical retry converges.
-		return unavailable("the user was modified concurrently; retry", err)
+	}
+	var le *genesys.LimitError
+	if errors.As(err, &le) {
+		return &scim.Error{Status: http.StatusBadRequest, ScimType: scim.InvalidValue,
+			Detail: "the request exceeds a limit of Genesys Cloud: " + le.Limit, Cause: err}
 	}
 	if ae, ok := genesys.AsAPIError(err); ok {
 		switch {
@@ -78,6 +85,19 @@ func upstreamError(err error) error {
 		}
 	}
 	return &scim.Error{Status: http.StatusBadGateway, Detail: "Genesys Cloud answered with an error", Cause: err}
+}
+
+// concurrentlyModified is the 503 for a version race that outlasted the
+// re-read-and-retry loop.
+func concurrentlyModified(cause error) *scim.Error {
+	return unavailable("the resource was modified concurrently; retry", cause)
+}
+
+// emailTaken is the 409 for a userName another user holds (RFC 7644
+// section 3.5.1: uniqueness).
+func emailTaken(email string) *scim.Error {
+	return &scim.Error{Status: http.StatusConflict, ScimType: scim.Uniqueness,
+		Detail: "another user already has userName " + email}
 }
 
 // unavailable is a 503 with a short Retry-After.

@@ -101,7 +101,7 @@ func (r *stepRunner) runAll(ctx context.Context, userID, email string, steps []s
 		}
 		what := s.describe() + ": " + errorText(err)
 		switch {
-		case !retryable(err):
+		case !s.retryable(err):
 			dropped = append(dropped, what)
 			if res.dropped == nil {
 				res.dropped = map[string]bool{}
@@ -188,7 +188,7 @@ func (r *stepRunner) runEntry(ctx context.Context, e outbox.Entry) error {
 	switch {
 	case err == nil:
 		return nil
-	case !retryable(err):
+	case !s.retryable(err):
 		r.dropped.add(e.ID)
 		ev := auditEvent(audit.RoutingError, audit.Failed, s.UserID, s.Email,
 			"refused by Genesys Cloud, not retried: "+s.describe()+": "+errorText(err))

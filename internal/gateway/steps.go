@@ -55,3 +55,13 @@ type stepsOutcome struct {
 	patched *genesys.User   // the manager PATCH's answer, if one ran
 	dropped map[string]bool // kinds Genesys refused as invalid (audited, not queued)
 }
+
+// retryable reports whether repeating s later can succeed (see retryable).
+// An external id another user holds stays held: Genesys answers that with
+// general.conflict, which as a status (409) also reads as a version race.
+func (s step) retryable(err error) bool {
+	if s.Kind == stepExternalID && genesys.IsConflict(err) {
+		return false
+	}
+	return retryable(err)
+}

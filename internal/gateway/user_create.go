@@ -60,6 +60,9 @@ func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error)
 	if err := g.checkManager(ctx, p.ManagerID); err != nil {
 		return nil, err
 	}
+	if err := g.externalIDFreeFor(ctx, p); err != nil {
+		return nil, err
+	}
 
 	if u, rc, err := g.recentUser(ctx, p.Email); err != nil {
 		return nil, upstreamError(err)
@@ -309,6 +312,24 @@ func (g *userOps) createSteps(p *profile, plan *routingPlan, u *genesys.User) []
 		steps = append(steps, step{Kind: stepManager, UserID: u.ID, Email: p.Email, ManagerID: p.ManagerID, Version: u.Version})
 	}
 	return append(steps, plan.steps(u.ID, p.Email)...)
+}
+
+// externalIDFreeFor refuses, before anything is created, an externalId that
+// a user other than the one holding p's email already holds: 409
+// uniqueness, as PUT and PATCH answer it. The holder of the same email is
+// this person (an identity provider retrying its create), not another user.
+func (g *userOps) externalIDFreeFor(ctx context.Context, p *profile) error {
+	if p.ExternalID == "" {
+		return nil
+	}
+	holder, err := g.externalIDHolder(ctx, p.ExternalID)
+	switch {
+	case err != nil:
+		return upstreamError(err)
+	case holder != nil && !sameAddress(holder.Email, p.Email):
+		return externalIDTaken()
+	}
+	return nil
 }
 
 // desiredState is the Genesys state a SCIM active flag asks for (active

@@ -61,7 +61,7 @@ func (g *userOps) externalIDFor(ctx context.Context, userID string) (string, err
 	}
 	key := ""
 	for _, x := range ids {
-		if x.AuthorityName == g.cfg.ExternalIDAuthority || x.AuthorityName == "" {
+		if x.AuthorityName == g.cfg.ExternalIDAuthority {
 			key = x.ExternalKey
 			break
 		}

@@ -137,21 +137,39 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 }
 
 // patch applies upd at w.user's version and keeps the answer in w.user. A
-// version mismatch asks the caller to re-read and rebuild (retry), a few
-// times, or is 412 when the caller pinned a version with If-Match.
+// version race asks the caller to re-read and rebuild (retry), a few times,
+// or is 412 when the caller pinned a version with If-Match.
+//
+// Genesys answers a stale version with 409 (or 408, or a 400 saying so),
+// and its code can be general.conflict, the code of a duplicate email too
+// (the Terraform provider's util.IsVersionMismatch): the code cannot tell
+// them apart. A PATCH that does not change the email cannot be a duplicate;
+// for one that does, the user is read again: a version that moved means a
+// race, one that did not means another user holds the email (409
+// uniqueness).
 func (g *userOps) patch(ctx context.Context, w *written, upd genesys.UpdateUser, pre scim.Precondition, attempt int) (retry bool, _ error) {
 	upd.Version = w.user.Version
 	u, err := g.cfg.Client.PatchUser(ctx, w.user.ID, upd)
-	switch {
-	case err == nil:
+	if err == nil {
 		w.user = u
 		return false, nil
-	case !genesys.IsVersionMismatch(err):
+	}
+	if upd.Email != nil && genesys.IsConflict(err) {
+		cur, rerr := g.readUser(ctx, w.user.ID)
+		if rerr != nil {
+			return false, rerr
+		}
+		if cur.Version == w.user.Version {
+			return false, emailTaken(*upd.Email)
+		}
+	} else if !genesys.IsVersionMismatch(err) {
 		return false, err
+	}
+	switch {
 	case len(pre.IfMatch) > 0 && !pre.Any:
 		return false, preconditionFailed(w.user.ID)
 	case attempt >= maxVersionRetries:
-		return false, err
+		return false, concurrentlyModified(err)
 	}
 	return true, nil
 }
@@ -241,19 +259,34 @@ func sameContacts(a, b []genesys.Contact) bool {
 	return slices.Equal(ka, kb)
 }
 
-// externalIDFree checks, before any write, that no other user holds key
-// under the configured authority: a taken external id is 409 uniqueness.
+// externalIDFree checks, before any write, that no user other than id holds
+// key under the configured authority: a taken external id is 409
+// uniqueness.
 func (g *userOps) externalIDFree(ctx context.Context, id, key string) error {
-	holder, err := g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)
-	switch {
-	case isAbsent(err):
-		return nil
-	case err != nil:
+	holder, err := g.externalIDHolder(ctx, key)
+	if err != nil {
 		return err
-	case holder.ID != id && holder.State != genesys.StateDeleted:
+	}
+	if holder != nil && holder.ID != id {
 		return externalIDTaken()
 	}
 	return nil
+}
+
+// externalIDHolder is the active or inactive user holding key under the
+// configured authority (GET /api/v2/users/externalid/{authorityName}/{externalKey}),
+// nil when none does.
+func (g *userOps) externalIDHolder(ctx context.Context, key string) (*genesys.User, error) {
+	holder, err := g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)
+	switch {
+	case isAbsent(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case holder.State == genesys.StateDeleted:
+		return nil, nil
+	}
+	return holder, nil
 }
 
 // replaceExternalID moves the user's external id from old to key: the old
