@@ -54,7 +54,9 @@ func (c *call) notFound(what string) {
 	c.fail(http.StatusNotFound, "not.found", "The requested "+what+" was not found")
 }
 
-// conflict is Genesys's duplicate answer: 400 general.conflict. The Genesys
-// tutorial documents 400 for a duplicate email; the real status is
-// unverified and clients key on the code (reference §2).
+// conflict is Genesys's duplicate answer to a create: 400 general.conflict.
+// Genesys's Terraform provider keys on the code alone when POST
+// /api/v2/users fails for a taken email (resource_genesyscloud_user.go), so
+// the code is what clients rely on; the 400 is the status Genesys's
+// developer center tutorials show for a duplicate email.
 func (c *call) conflict(msg string) { c.fail(http.StatusBadRequest, "general.conflict", msg) }

@@ -49,7 +49,8 @@ func (e *Emulator) handleBulkLanguages(c *call) { e.bulkRouting(c, languageKind)
 
 // bulkRouting is PATCH /api/v2/users/{id}/routingskills/bulk (and
 // routinglanguages): add or update 1..50 {id, proficiency 0..5}. Language
-// proficiency is rounded to an integer, as the backend does (TF★ note).
+// proficiency is rounded to an integer, as the backend does (the Terraform
+// provider's user schema: "the backend rounds to the nearest int").
 func (e *Emulator) bulkRouting(c *call, k kind) {
 	if _, ok := c.queryParams(nil, nil); !ok {
 		return

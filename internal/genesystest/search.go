@@ -20,8 +20,10 @@ const (
 )
 
 // searchFields are the fields the emulator indexes. Genesys-authored code
-// proves email, name and state (reference §3); the others are standard or
-// likely. Anything else is refused (strict).
+// proves email and state (the Terraform provider's user resource looks a
+// deleted user up by EXACT email and state) and name (the developer
+// center's search examples); the others are standard or likely. Anything
+// else is refused (strict).
 var searchFields = []string{"id", "email", "name", "state", "title", "department", "username"}
 
 var supportedCriteria = []string{"EXACT", "STARTS_WITH", "CONTAINS", "REQUIRED_FIELDS", "MATCH_ALL"}

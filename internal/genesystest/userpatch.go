@@ -71,7 +71,7 @@ func (e *Emulator) handlePatchUser(c *call) {
 		return
 	case b.State != nil && *b.State != stateActive && *b.State != stateInactive:
 		// "deleted" is a valid state, but PATCH only restores or switches
-		// active/inactive (reference §2); deletion is DELETE (strict).
+		// active/inactive (UpdateUser); deletion is DELETE (strict).
 		c.badRequest("state must be active or inactive")
 		return
 	case b.Name != nil && strings.TrimSpace(*b.Name) == "":
@@ -126,7 +126,7 @@ func (e *Emulator) handlePatchUser(c *call) {
 	n.version++
 	if b.State != nil {
 		if n.state == stateDeleted {
-			n.divisionID = s.homeID // restore moves the user to Home (HELP★ FAQ)
+			n.divisionID = s.homeID // a restore puts the user in the home division (Genesys Cloud Resource Center, restoring deleted users)
 		}
 		n.state = *b.State
 	}

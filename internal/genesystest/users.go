@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// userExpands are the expand values GET /api/v2/users accepts (reference
-// §2). Only skills and languages change the answer here; the others are
-// accepted and ignored, as the emulator does not model them.
+// userExpands are the expand values GET /api/v2/users accepts (the SDKs'
+// get_users). Only skills and languages change the answer here; the others
+// are accepted and ignored, as the emulator does not model them.
 var userExpands = []string{
 	"routingStatus", "presence", "integrationPresence", "conversationSummary", "outOfOffice",
 	"geolocation", "station", "authorization", "lasttokenissued", "authorization.unusedRoles",
@@ -158,7 +158,8 @@ func (e *Emulator) handleGetUser(c *call) {
 }
 
 // maxInactivePaging is the deep-paging cap Genesys applies to
-// state=inactive listings (TF★ DEVTOOLING-862: 400 beyond 10,000 users).
+// state=inactive listings (the Terraform provider's user proxy, DEVTOOLING-862:
+// 400 beyond 10,000 users).
 const maxInactivePaging = 10000
 
 // handleListUsers is GET /api/v2/users: creation order (stable), filtered
