@@ -197,7 +197,7 @@ func (e *Emulator) SeedUser(su UserSeed) (User, error) {
 		manager: su.Manager, divisionID: div, addresses: slices.Clone(su.Addresses),
 	}
 	u := e.insert(n)
-	e.reindex(u, true)
+	u.publish(e.now(), 0) // seeded users exist before the test starts
 	for _, x := range su.ExternalIDs {
 		u.extIDs = append(u.extIDs, x)
 		s.extIDs[x] = u
