@@ -41,7 +41,7 @@ func (e *Emulator) handleAddExternalID(c *call) {
 	switch holder := s.extIDs[x]; {
 	case holder == u:
 	case holder != nil:
-		c.conflict("The external id is already assigned to another user")
+		c.conflict(http.StatusBadRequest, "The external id is already assigned to another user")
 		return
 	case len(u.extIDs) >= maxExternalIDs:
 		c.badRequest("a user can hold at most 100 external ids")

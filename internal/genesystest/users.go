@@ -106,7 +106,7 @@ func (e *Emulator) handleCreateUser(c *call) {
 		n.divisionID = *b.DivisionID
 	}
 	if s.byEmail[strings.ToLower(n.email)] != nil {
-		c.conflict("A user with this email address already exists (conflicting users)")
+		c.conflict(http.StatusBadRequest, "A user with this email address already exists (conflicting users)")
 		return
 	}
 	u := e.insert(n)
