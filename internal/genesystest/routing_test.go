@@ -135,9 +135,15 @@ func TestExternalIDs(t *testing.T) {
 	post := func(id string, body any) response { return v.call("POST", "/api/v2/users/"+id+"/externalid", body) }
 	ext := map[string]string{"authorityName": "scim", "externalKey": "HR-1"}
 
-	mustStatus(t, post(a, ext), 200)
+	self := "/api/v2/users/" + a + "/externalid/scim/HR-1"
+	one := `{"authorityName":"scim","externalKey":"HR-1","selfUri":"` + self + `"}`
+	r := post(a, ext)
+	mustStatus(t, r, 200)
+	if string(r.body) != one { // one object, not the SDK's declared list
+		t.Fatalf("post answer %s", r.body)
+	}
 	mustStatus(t, post(a, ext), 200) // idempotent on the same user
-	r := post(b, ext)
+	r = post(b, ext)
 	mustStatus(t, r, 400)
 	if r.code() != "general.conflict" {
 		t.Fatalf("code %q", r.code())
@@ -150,9 +156,39 @@ func TestExternalIDs(t *testing.T) {
 	mustStatus(t, v.call("GET", "/api/v2/users/externalid/scim/hr-1", nil), 404) // case-sensitive
 	r = v.call("GET", "/api/v2/users/"+a+"/externalid/scim", nil)
 	mustStatus(t, r, 200)
-	if string(r.body) != `[{"authorityName":"scim","externalKey":"HR-1"}]` {
-		t.Fatalf("list %s", r.body)
+	if string(r.body) != one {
+		t.Fatalf("by authority %s", r.body)
 	}
+	// Several keys under one authority: the first; all of them in the list.
+	mustStatus(t, post(a, map[string]string{"authorityName": "scim", "externalKey": "HR-0"}), 200)
+	mustStatus(t, post(a, map[string]string{"authorityName": "hr/x", "externalKey": "k 1"}), 200)
+	r = v.call("GET", "/api/v2/users/"+a+"/externalid/scim", nil)
+	mustStatus(t, r, 200)
+	if string(r.body) != one {
+		t.Fatalf("first under authority %s", r.body)
+	}
+	r = v.call("GET", "/api/v2/users/"+a+"/externalid", nil)
+	mustStatus(t, r, 200)
+	want := `[` + one + `,{"authorityName":"scim","externalKey":"HR-0","selfUri":"/api/v2/users/` + a + `/externalid/scim/HR-0"}` +
+		`,{"authorityName":"hr/x","externalKey":"k 1","selfUri":"/api/v2/users/` + a + `/externalid/hr%2Fx/k%201"}]`
+	if string(r.body) != want {
+		t.Fatalf("list %s\nwant %s", r.body, want)
+	}
+	// No key under an authority: 404 not.found, as for an unknown user.
+	for _, path := range []string{"/api/v2/users/" + a + "/externalid/other", "/api/v2/users/nope/externalid/scim"} {
+		r = v.call("GET", path, nil)
+		mustStatus(t, r, 404)
+		if r.code() != "not.found" {
+			t.Fatalf("%s: %s", path, r.body)
+		}
+	}
+	r = v.call("GET", "/api/v2/users/"+b+"/externalid", nil)
+	mustStatus(t, r, 200)
+	if string(r.body) != `[]` {
+		t.Fatalf("empty list %s", r.body)
+	}
+	mustStatus(t, v.call("DELETE", "/api/v2/users/"+a+"/externalid/scim/HR-0", nil), http.StatusNoContent)
+	mustStatus(t, v.call("DELETE", "/api/v2/users/"+a+"/externalid/hr%2Fx/k%201", nil), http.StatusNoContent)
 	mustStatus(t, v.call("DELETE", "/api/v2/users/"+a+"/externalid/scim/HR-1", nil), http.StatusNoContent)
 	mustStatus(t, v.call("GET", "/api/v2/users/externalid/scim/HR-1", nil), 404)
 	mustStatus(t, post(b, ext), 200)
@@ -167,8 +203,11 @@ func TestExternalIDs(t *testing.T) {
 		"empty key":     `{"authorityName":"scim","externalKey":""}`,
 		"wrong names":   `{"authority":"scim","value":"x"}`,
 		"key as number": `{"authorityName":"scim","externalKey":1}`,
+		"selfUri":       `{"authorityName":"scim","externalKey":"x","selfUri":"/x"}`,
 	} {
 		before := v.rejections()
 		t.Run(name, func(t *testing.T) { v.expectRejected(post(a, body), before, 400) })
 	}
+	before := v.rejections()
+	v.expectRejected(v.call("GET", "/api/v2/users/"+a+"/externalid?pageSize=5", nil), before, 400)
 }
