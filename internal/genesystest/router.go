@@ -36,6 +36,8 @@ var routeTable = []*route{
 	{method: "DELETE", pattern: "/api/v2/users/{id}/externalid/{auth}/{key}", handle: (*Emulator).handleDeleteExternalID},
 	{method: "PATCH", pattern: "/api/v2/users/{id}/routingskills/bulk", handle: (*Emulator).handleBulkSkills},
 	{method: "PATCH", pattern: "/api/v2/users/{id}/routinglanguages/bulk", handle: (*Emulator).handleBulkLanguages},
+	{method: "DELETE", pattern: "/api/v2/users/{id}/routingskills/{skillId}", handle: (*Emulator).handleRemoveSkill},
+	{method: "DELETE", pattern: "/api/v2/users/{id}/routinglanguages/{languageId}", handle: (*Emulator).handleRemoveLanguage},
 	{method: "GET", pattern: "/api/v2/users/{id}/routingskills", handle: (*Emulator).handleUserSkills},
 	{method: "GET", pattern: "/api/v2/users/{id}/routinglanguages", handle: (*Emulator).handleUserLanguages},
 	{method: "GET", pattern: "/api/v2/routing/skills", handle: (*Emulator).handleListSkills},

@@ -97,34 +97,116 @@ func TestQueueMembers(t *testing.T) {
 	v := newEnv(t, genesystest.Config{})
 	a := v.createUser("Amy", "amy@example.com", nil)
 	b := v.createUser("Bo", "bo@example.com", nil)
+	gone := v.seed("Gone", "gone@example.com", "deleted").ID
 	q, _ := v.emu.QueueID("Support")
 	path := "/api/v2/routing/queues/" + q + "/members"
 	mustStatus(t, v.call("POST", path, []map[string]string{{"id": a}, {"id": b}}), http.StatusNoContent)
-	mustStatus(t, v.call("POST", path, []map[string]string{{"id": a}}), http.StatusNoContent) // already a member
+	mustStatus(t, v.call("POST", path+"?delete=false", []map[string]string{{"id": a}}), http.StatusNoContent) // already a member
 	if got := v.emu.QueueMembers(q); fmt.Sprint(got) != fmt.Sprint([]string{a, b}) {
 		t.Fatalf("members %v", got)
 	}
+	// A removal takes the add's body and answer, and ignores non-members.
+	r := v.call("POST", path+"?delete=true", []map[string]string{{"id": a}, {"id": gone}, {"id": "nope"}})
+	mustStatus(t, r, http.StatusNoContent)
+	if len(r.body) != 0 {
+		t.Fatalf("removal body %q", r.body)
+	}
 	mustStatus(t, v.call("POST", path+"?delete=true", []map[string]string{{"id": a}}), http.StatusNoContent)
-	r := v.call("GET", path, nil)
+	r = v.call("GET", path, nil)
 	mustStatus(t, r, 200)
 	if ents := r.json(t)["entities"].([]any); len(ents) != 1 || ents[0].(map[string]any)["id"] != b {
 		t.Fatalf("listing %s", r.body)
 	}
 	mustStatus(t, v.call("POST", "/api/v2/routing/queues/nope/members", []map[string]string{{"id": a}}), 404)
+	mustStatus(t, v.call("POST", "/api/v2/routing/queues/nope/members?delete=true", []map[string]string{{"id": a}}), 404)
+	// Adding a user that does not exist (or no longer does) is a normal 400.
+	for _, id := range []string{"nope", gone} {
+		r := v.call("POST", path, []map[string]string{{"id": a}, {"id": id}})
+		mustStatus(t, r, 400)
+		if r.code() != "bad.request" {
+			t.Fatalf("unknown user %s", r.body)
+		}
+	}
+	if got := v.emu.QueueMembers(q); fmt.Sprint(got) != fmt.Sprint([]string{b}) {
+		t.Fatalf("a refused add changed members: %v", got)
+	}
 	v.expectNotRejected(0)
 
 	var tooMany []map[string]string
 	for range 101 {
 		tooMany = append(tooMany, map[string]string{"id": a})
 	}
-	for name, body := range map[string]any{
-		"more than 100": tooMany,
-		"unknown user":  []map[string]string{{"id": "nope"}},
-		"bare ids":      []string{a},
-		"empty":         `[]`,
+	for _, flag := range []string{"", "?delete=true", "?delete=false"} {
+		for name, body := range map[string]any{
+			"more than 100": tooMany,
+			"bare ids":      []string{a},
+			"empty":         `[]`,
+			"extra key":     []map[string]string{{"id": a, "name": "Amy"}},
+			"missing id":    []map[string]string{{"name": "Amy"}},
+		} {
+			t.Run(flag+" "+name, func(t *testing.T) {
+				before := v.rejections()
+				v.expectRejected(v.call("POST", path+flag, body), before, 400)
+			})
+		}
+	}
+	for _, flag := range []string{"?delete=TRUE", "?delete=1", "?delete=", "?delete=yes", "?delete=true&delete=true", "?remove=true"} {
+		t.Run(flag, func(t *testing.T) {
+			before := v.rejections()
+			v.expectRejected(v.call("POST", path+flag, []map[string]string{{"id": b}}), before, 400)
+		})
+	}
+	if got := v.emu.QueueMembers(q); fmt.Sprint(got) != fmt.Sprint([]string{b}) {
+		t.Fatalf("refused calls changed members: %v", got)
+	}
+}
+
+func TestRoutingRemovals(t *testing.T) {
+	v := newEnv(t, genesystest.Config{})
+	id := v.createUser("Amy", "amy@example.com", nil)
+	bo := v.createUser("Bo", "bo@example.com", nil)
+	billing, _ := v.emu.SkillID("Billing")
+	sales, _ := v.emu.SkillID("Sales")
+	spanish, _ := v.emu.LanguageID("Spanish")
+	mustStatus(t, v.call("PATCH", "/api/v2/users/"+id+"/routingskills/bulk", []map[string]any{{"id": billing, "proficiency": 2}, {"id": sales, "proficiency": 3}}), 200)
+	mustStatus(t, v.call("PATCH", "/api/v2/users/"+id+"/routinglanguages/bulk", []map[string]any{{"id": spanish, "proficiency": 3}}), 200)
+
+	for _, tc := range []struct {
+		name, path string
+		status     int
+	}{
+		{"skill", "/api/v2/users/" + id + "/routingskills/" + billing, http.StatusNoContent},
+		{"skill again", "/api/v2/users/" + id + "/routingskills/" + billing, 404},
+		{"skill the user lacks", "/api/v2/users/" + bo + "/routingskills/" + sales, 404},
+		{"unknown skill", "/api/v2/users/" + id + "/routingskills/nope", 404},
+		{"unknown user", "/api/v2/users/nope/routingskills/" + sales, 404},
+		{"language", "/api/v2/users/" + id + "/routinglanguages/" + spanish, http.StatusNoContent},
+		{"language again", "/api/v2/users/" + id + "/routinglanguages/" + spanish, 404},
+		{"skill id as language", "/api/v2/users/" + id + "/routinglanguages/" + sales, 404},
 	} {
-		before := v.rejections()
-		t.Run(name, func(t *testing.T) { v.expectRejected(v.call("POST", path, body), before, 400) })
+		t.Run(tc.name, func(t *testing.T) {
+			r := v.call("DELETE", tc.path, nil)
+			mustStatus(t, r, tc.status)
+			if tc.status == 404 && r.code() != "not.found" {
+				t.Fatalf("code %s", r.body)
+			}
+			if tc.status == http.StatusNoContent && len(r.body) != 0 {
+				t.Fatalf("body %q", r.body)
+			}
+		})
+	}
+	u, _ := v.emu.User(id)
+	if fmt.Sprint(u.Skills) != fmt.Sprintf("[{%s Sales 3}]", sales) || len(u.Languages) != 0 {
+		t.Fatalf("skills %v languages %v", u.Skills, u.Languages)
+	}
+	mustStatus(t, v.call("DELETE", "/api/v2/users/"+id, nil), 200)
+	mustStatus(t, v.call("DELETE", "/api/v2/users/"+id+"/routingskills/"+sales, nil), 404) // deleted user
+	v.expectNotRejected(0)
+
+	before := v.rejections()
+	v.expectRejected(v.call("DELETE", "/api/v2/users/"+bo+"/routingskills/"+sales+"?force=true", nil), before, 400)
+	if n := v.emu.Calls("DELETE /api/v2/users/{id}/routingskills/{skillId}"); n != 7 {
+		t.Fatalf("calls %d", n)
 	}
 }
 
