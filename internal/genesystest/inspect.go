@@ -130,11 +130,23 @@ func (e *Emulator) idOf(c *catalog, name string) (string, bool) {
 	return c.idOf(name)
 }
 
-// AddSkill, AddLanguage and AddQueue add an entity at run time (or return
-// the id of the existing one with that name).
+// AddSkill, AddLanguage, AddQueue and AddDivision add an entity at run time
+// (or return the id of the existing one with that name).
 func (e *Emulator) AddSkill(name string) string    { return e.addEntity(&e.store.skills, name) }
 func (e *Emulator) AddLanguage(name string) string { return e.addEntity(&e.store.languages, name) }
 func (e *Emulator) AddQueue(name string) string    { return e.addEntity(&e.store.queues, name) }
+func (e *Emulator) AddDivision(name string) string { return e.addEntity(&e.store.divisions, name) }
+
+// UserDivision returns the id of the division of the user with id, in any
+// state ("" for an unknown user). DivisionID("Home") is the home division.
+func (e *Emulator) UserDivision(userID string) string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if u := e.store.lookup(userID); u != nil {
+		return u.cur.divisionID
+	}
+	return ""
+}
 
 func (e *Emulator) addEntity(c *catalog, name string) string {
 	e.mu.Lock()

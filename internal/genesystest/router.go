@@ -40,6 +40,7 @@ var routeTable = []*route{
 	{method: "DELETE", pattern: "/api/v2/users/{id}/routinglanguages/{languageId}", handle: (*Emulator).handleRemoveLanguage},
 	{method: "GET", pattern: "/api/v2/users/{id}/routingskills", handle: (*Emulator).handleUserSkills},
 	{method: "GET", pattern: "/api/v2/users/{id}/routinglanguages", handle: (*Emulator).handleUserLanguages},
+	{method: "POST", pattern: "/api/v2/authorization/divisions/{id}/objects/{objectType}", handle: (*Emulator).handleDivisionObjects},
 	{method: "GET", pattern: "/api/v2/routing/skills", handle: (*Emulator).handleListSkills},
 	{method: "GET", pattern: "/api/v2/routing/languages", handle: (*Emulator).handleListLanguages},
 	{method: "GET", pattern: "/api/v2/routing/queues", handle: (*Emulator).handleListQueues},
