@@ -186,16 +186,9 @@ func (e *Emulator) handleListUsers(c *call) {
 		c.badRequest("paging beyond 10000 inactive users is not supported")
 		return
 	}
-	desc := false
-	if so, ok := q["sortOrder"]; ok {
-		switch so[0] {
-		case "ascending", "ASC":
-		case "descending", "DESC":
-			desc = true
-		default:
-			c.badRequest("sortOrder must be ascending or descending")
-			return
-		}
+	desc, ok := c.sortOrderParam(q)
+	if !ok {
+		return
 	}
 	if q.Has("jabberId") {
 		// Not modeled; refusing beats silently ignoring a filter.
@@ -216,45 +209,14 @@ func (e *Emulator) handleListUsers(c *call) {
 		}
 		return ids == nil || oneOf(u.cur.id, ids)
 	}
-	users := e.store.users
-	total := 0
-	for _, u := range users {
-		if match(u) {
-			total++
-		}
-	}
-	start, end, pageCount := page(total, pageSize, pageNumber)
-	b := append(c.buf, `{"entities":[`...)
-	i, first := 0, true
-	for k := range users {
-		if i >= end {
-			break
-		}
-		u := users[k]
-		if desc {
-			u = users[len(users)-1-k]
-		}
-		if !match(u) {
-			continue
-		}
-		if i >= start {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = e.appendUser(b, u, u.cur, x)
-		}
-		i++
-	}
-	b = append(b, ']')
 	base := "/api/v2/users?"
 	if state != stateActive {
 		base += "state=" + state + "&"
 	}
-	b = appendListing(b, base, pageSize, pageNumber, total, pageCount)
-	b = append(b, '}')
-	c.buf = b
-	c.writeJSON(http.StatusOK, b)
+	c.buf = appendEntityListing(c.buf, e.store.users, desc, match, pageSize, pageNumber, base, func(b []byte, u *user) []byte {
+		return e.appendUser(b, u, u.cur, x)
+	})
+	c.writeJSON(http.StatusOK, c.buf)
 }
 
 // appendUser appends the User body of version n of u, with the routing
