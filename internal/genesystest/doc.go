@@ -2,7 +2,8 @@
 // is of an HTTP peer: an in-process emulator of the Platform API endpoints
 // that caddyscim calls: the OAuth client-credentials token endpoint,
 // users (create, get, list, patch, soft delete), user search, external ids,
-// routing skills, languages and queues and their assignment.
+// division assignment, routing skills, languages and queues and their
+// assignment, groups and their members, and group search.
 //
 // Its purpose is fidelity, not convenience. It follows the public contract
 // as the Genesys Platform API SDKs document it (generated from Genesys's own
@@ -23,8 +24,10 @@
 // this package's own strict decoders, so a mistake in the client's types
 // cannot be mirrored here and go unnoticed.
 //
-// Beyond the API it offers inspection (users, skills, queue members, external
-// ids, a request log), seed helpers, and fault injection (429/503 rates,
+// Beyond the API it offers inspection (users, groups, divisions, skills,
+// queue members, external ids, a request log), seed helpers, administrator
+// changes made outside the gateway (group renames, deletions and
+// membership), and fault injection (429/503 rates,
 // connection resets, latency, targeted failures and hangs, version
 // conflicts, search-index lag, a global outage switch) for reliability tests.
 // A fast mode turns lag, limits and faults off for benchmarks.

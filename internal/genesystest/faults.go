@@ -171,9 +171,11 @@ func (e *Emulator) SetDown(down bool) { e.down.Store(down) }
 // targeted faults (they stay configured and apply again when it is off).
 func (e *Emulator) SetFast(fast bool) { e.fast.Store(fast) }
 
-// SetSearchLag sets how long writes (create, patch, delete, external id
-// changes) take to become visible to POST /api/v2/users/search. Direct
-// reads are always immediately consistent.
+// SetSearchLag sets how long writes take to become visible to search: user
+// writes (create, patch, delete, division moves) to POST
+// /api/v2/users/search, group writes (create, update, delete, membership
+// changes, administrator changes) to POST /api/v2/groups/search. Direct
+// reads and listings are always immediately consistent.
 func (e *Emulator) SetSearchLag(d time.Duration) { e.lag.Store(int64(d)) }
 
 // faultAction is what injectFaults decided for one call.

@@ -92,6 +92,7 @@ type user struct {
 	skills    []assignment
 	languages []assignment
 	extIDs    []ExternalID
+	groups    []*group // groups the user is an individual member of, in the order joined (deleted ones too)
 }
 
 // entity is a named thing with an id: division, skill, language, queue.
@@ -144,6 +145,9 @@ type store struct {
 	divisions, skills, languages, queues catalog
 	homeID                               string
 	members                              map[string][]string // queue id -> user ids, in order added
+
+	groups     []*group          // creation order, deleted ones included
+	groupsByID map[string]*group //
 }
 
 func (s *store) init(cfg Config) {
@@ -151,6 +155,7 @@ func (s *store) init(cfg Config) {
 	s.byEmail = make(map[string]*user)
 	s.extIDs = make(map[ExternalID]*user)
 	s.members = make(map[string][]string)
+	s.groupsByID = make(map[string]*group)
 	s.homeID = s.divisions.add("Home")
 	for _, n := range cfg.Divisions {
 		s.divisions.add(n)

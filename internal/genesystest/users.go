@@ -7,8 +7,8 @@ import (
 )
 
 // userExpands are the expand values GET /api/v2/users accepts (the SDKs'
-// get_users). Only skills and languages change the answer here; the others
-// are accepted and ignored, as the emulator does not model them.
+// get_users). Only skills, languages and groups change the answer here;
+// the others are accepted and ignored, as the emulator does not model them.
 var userExpands = []string{
 	"routingStatus", "presence", "integrationPresence", "conversationSummary", "outOfOffice",
 	"geolocation", "station", "authorization", "lasttokenissued", "authorization.unusedRoles",
@@ -17,8 +17,8 @@ var userExpands = []string{
 	"employerInfo", "biography", "dateLastLogin", "dateWelcomeSent",
 }
 
-// expansion says which routing arrays a user body carries.
-type expansion struct{ skills, languages bool }
+// expansion says which arrays a user body carries beyond the User.
+type expansion struct{ skills, languages, groups bool }
 
 // parseExpand validates expand values; it rejects an unknown one.
 func (c *call) parseExpand(vals []string) (expansion, bool) {
@@ -30,6 +30,7 @@ func (c *call) parseExpand(vals []string) (expansion, bool) {
 		}
 		x.skills = x.skills || v == "skills"
 		x.languages = x.languages || v == "languages"
+		x.groups = x.groups || v == "groups"
 	}
 	return x, true
 }
@@ -219,10 +220,11 @@ func (e *Emulator) handleListUsers(c *call) {
 	c.writeJSON(http.StatusOK, c.buf)
 }
 
-// appendUser appends the User body of version n of u, with the routing
-// arrays x asks for (always the current ones). The caller holds a lock.
+// appendUser appends the User body of version n of u, with the arrays x
+// asks for (always the current ones, even for an older n). The caller
+// holds a lock.
 func (e *Emulator) appendUser(b []byte, u *user, n *snap, x expansion) []byte {
-	if !x.skills && !x.languages {
+	if x == (expansion{}) {
 		return append(b, n.json...)
 	}
 	b = append(b, n.json[:len(n.json)-1]...)
@@ -233,6 +235,10 @@ func (e *Emulator) appendUser(b []byte, u *user, n *snap, x expansion) []byte {
 	if x.languages {
 		b = append(b, `,"languages":`...)
 		b = e.appendAssignments(b, u, languageKind)
+	}
+	if x.groups {
+		b = append(b, `,"groups":`...)
+		b = appendGroupRefs(b, u)
 	}
 	return append(b, '}')
 }
