@@ -2,6 +2,7 @@ package genesystest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -254,6 +255,7 @@ func TestInspection(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	v := newEnv(t, genesystest.Config{})
 	v.emu.SetSearchLag(time.Second)
+	gid := v.emu.SeedGroup("Everyone")
 	done := make(chan struct{})
 	for w := range 4 {
 		go func() {
@@ -266,6 +268,15 @@ func TestConcurrentUse(t *testing.T) {
 					return
 				}
 				v.send("POST", "/api/v2/users/search", `{"query":[{"type":"MATCH_ALL"}]}`, "Bearer "+v.tok)
+				var created struct{ ID string }
+				json.Unmarshal(r.body, &created) //nolint:errcheck // an empty id fails below
+				if err := v.emu.AddGroupMember(gid, created.ID); err != nil {
+					t.Errorf("add member: %v", err)
+					return
+				}
+				v.send("GET", "/api/v2/groups/"+gid+"/members?expand=groups", nil, "Bearer "+v.tok)
+				v.send("POST", "/api/v2/groups/search", `{"query":[{"type":"MATCH_ALL"}]}`, "Bearer "+v.tok)
+				v.emu.Groups()
 				v.send("GET", "/api/v2/users?pageSize=100", nil, "Bearer "+v.tok)
 				v.emu.SetFaults(genesystest.Faults{Latency: time.Microsecond})
 				v.emu.Users()
@@ -278,5 +289,8 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if n := v.emu.UserCount("active"); n != 40 {
 		t.Fatalf("users %d", n)
+	}
+	if g, _ := v.emu.Group(gid); g.MemberCount != 40 || g.Version != 41 {
+		t.Fatalf("group %+v", g)
 	}
 }
