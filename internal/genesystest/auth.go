@@ -33,7 +33,7 @@ func (t *tokenTable) init() { t.m = make(map[string]*token) }
 // maxTokenBody bounds the token request body.
 const maxTokenBody = 64 << 10
 
-// tokenError is the OAuth error body of the token endpoint (GO★ AuthErrorResponse).
+// tokenError is the OAuth error body of the token endpoint (the SDKs' AuthErrorResponse).
 type tokenError struct {
 	Error            string `json:"error"`
 	Description      string `json:"description,omitempty"`

@@ -54,7 +54,21 @@ func (c *call) notFound(what string) {
 	c.fail(http.StatusNotFound, "not.found", "The requested "+what+" was not found")
 }
 
-// conflict is Genesys's duplicate answer: 400 general.conflict. The Genesys
-// tutorial documents 400 for a duplicate email; the real status is
-// unverified and clients key on the code (reference §2).
-func (c *call) conflict(msg string) { c.fail(http.StatusBadRequest, "general.conflict", msg) }
+// conflict is Genesys's duplicate answer: code general.conflict with status
+// (400 for a create, 409 for an update). Genesys's Terraform provider keys
+// on the code alone when POST /api/v2/users fails for a taken email
+// (resource_genesyscloud_user.go), so the code is what clients rely on; the
+// 400 is the status Genesys's developer center tutorials show for a
+// duplicate email.
+func (c *call) conflict(status int, msg string) { c.fail(status, "general.conflict", msg) }
+
+// versionConflict answers a stale version of what ("user", "group") with
+// status (409 unless injected otherwise) and code general.conflict: the
+// least convenient of the plausible codes, as it is also the duplicate's,
+// so a client cannot tell the two apart by status and code. The message
+// carries the phrase the Terraform provider keys on (util.IsVersionMismatch
+// treats 409, 408, and 400 with "does not match the current version", as a
+// version mismatch).
+func (c *call) versionConflict(status int, what string) {
+	c.fail(status, "general.conflict", "The version supplied does not match the current version of the "+what)
+}

@@ -2,6 +2,7 @@ package genesystest
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 )
 
@@ -11,7 +12,11 @@ const maxExternalIDs = 100
 // handleAddExternalID is POST /api/v2/users/{id}/externalid. The same
 // authority and key on another user (deleted or not: strict, the deleted
 // case is unverified) is a general.conflict; on the same user it is a
-// no-op. It answers the user's external ids, as the SDK models it.
+// no-op. It answers the one UserExternalIdentifier written, not the list
+// the SDKs' post_user_externalid declares: the Terraform provider's
+// external_user proxy bypasses that SDK method and decodes the answer as a
+// single UserExternalIdentifier (its customapi.Do fails on anything else),
+// which only works if the real API answers one object.
 func (e *Emulator) handleAddExternalID(c *call) {
 	if _, ok := c.queryParams(nil, nil); !ok {
 		return
@@ -41,7 +46,7 @@ func (e *Emulator) handleAddExternalID(c *call) {
 	switch holder := s.extIDs[x]; {
 	case holder == u:
 	case holder != nil:
-		c.conflict("The external id is already assigned to another user")
+		c.conflict(http.StatusBadRequest, "The external id is already assigned to another user")
 		return
 	case len(u.extIDs) >= maxExternalIDs:
 		c.badRequest("a user can hold at most 100 external ids")
@@ -50,31 +55,20 @@ func (e *Emulator) handleAddExternalID(c *call) {
 		u.extIDs = append(u.extIDs, x)
 		s.extIDs[x] = u
 	}
-	c.writeExternalIDs(u, "")
+	c.buf = appendExternalID(c.buf, u.cur.id, x)
+	c.writeJSON(http.StatusOK, c.buf)
 }
 
-// writeExternalIDs answers u's external ids (under authority, or all when
-// it is "") as a JSON array.
-func (c *call) writeExternalIDs(u *user, authority string) {
-	b := append(c.buf, '[')
-	first := true
-	for _, x := range u.extIDs {
-		if authority != "" && x.Authority != authority {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, `{"authorityName":`...)
-		b = appendString(b, x.Authority)
-		b = append(b, `,"externalKey":`...)
-		b = appendString(b, x.Key)
-		b = append(b, '}')
-	}
-	b = append(b, ']')
-	c.buf = b
-	c.writeJSON(http.StatusOK, b)
+// appendExternalID appends x, an external id of the user with userID, as a
+// UserExternalIdentifier.
+func appendExternalID(b []byte, userID string, x ExternalID) []byte {
+	b = append(b, `{"authorityName":`...)
+	b = appendString(b, x.Authority)
+	b = append(b, `,"externalKey":`...)
+	b = appendString(b, x.Key)
+	b = append(b, `,"selfUri":`...)
+	b = appendString(b, "/api/v2/users/"+userID+"/externalid/"+url.PathEscape(x.Authority)+"/"+url.PathEscape(x.Key))
+	return append(b, '}')
 }
 
 // handleGetByExternalID is GET /api/v2/users/externalid/{auth}/{key}: the
@@ -99,7 +93,9 @@ func (e *Emulator) handleGetByExternalID(c *call) {
 	c.writeJSON(http.StatusOK, c.buf)
 }
 
-// handleListExternalIDs is GET /api/v2/users/{id}/externalid/{auth}.
+// handleListExternalIDs is GET /api/v2/users/{id}/externalid: a JSON array
+// of the user's UserExternalIdentifiers under every authority, in the order
+// they were added ([] when none), as the SDKs' get_user_externalid declares.
 func (e *Emulator) handleListExternalIDs(c *call) {
 	if _, ok := c.queryParams(nil, nil); !ok {
 		return
@@ -111,7 +107,42 @@ func (e *Emulator) handleListExternalIDs(c *call) {
 		c.notFound("user")
 		return
 	}
-	c.writeExternalIDs(u, c.p[1])
+	b := append(c.buf, '[')
+	for i, x := range u.extIDs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendExternalID(b, u.cur.id, x)
+	}
+	b = append(b, ']')
+	c.buf = b
+	c.writeJSON(http.StatusOK, b)
+}
+
+// handleGetExternalID is GET /api/v2/users/{id}/externalid/{auth}: one
+// UserExternalIdentifier object (every SDK's get_user_externalid_authority_name
+// returns one), the first the user holds under that authority (case-
+// sensitive). A user with none answers 404 not.found: the least convenient
+// plausible answer, the same as for an unknown user, so a client cannot
+// tell "no key" from "no user" by the status.
+func (e *Emulator) handleGetExternalID(c *call) {
+	if _, ok := c.queryParams(nil, nil); !ok {
+		return
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	u := e.store.live(c.p[0])
+	if u == nil {
+		c.notFound("user")
+		return
+	}
+	i := slices.IndexFunc(u.extIDs, func(x ExternalID) bool { return x.Authority == c.p[1] })
+	if i < 0 {
+		c.notFound("external id")
+		return
+	}
+	c.buf = appendExternalID(c.buf, u.cur.id, u.extIDs[i])
+	c.writeJSON(http.StatusOK, c.buf)
 }
 
 // handleDeleteExternalID is DELETE /api/v2/users/{id}/externalid/{auth}/{key}:

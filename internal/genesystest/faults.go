@@ -36,10 +36,14 @@ type faultState struct {
 	f         Faults
 	rng       *rand.Rand
 	targets   []*targeted
-	conflicts map[string]int // user id ("" = any) -> pending injected version conflicts
+	conflicts map[string][]int // user id ("" = any) -> statuses of pending injected version conflicts
+	bumps     map[string]int   // user id ("" = any) -> pending concurrent writes before a PATCH
 }
 
-func (s *faultState) init() { s.conflicts = make(map[string]int) }
+func (s *faultState) init() {
+	s.conflicts = make(map[string][]int)
+	s.bumps = make(map[string]int)
+}
 
 // SetFaults replaces the random fault rates (zero Faults turns them off).
 func (e *Emulator) SetFaults(f Faults) {
@@ -86,34 +90,76 @@ func (e *Emulator) addTarget(t *targeted) {
 }
 
 // ConflictNextPatch makes the next PATCH /api/v2/users/{id} of userID (any
-// user when "") answer a version conflict, as if another writer had just
-// updated the user: its version is bumped, so a client that retries without
-// re-reading fails again.
+// user when "") answer a version conflict (409 general.conflict), as if
+// another writer had just updated the user: its version is bumped, so a
+// client that retries without re-reading fails again.
 func (e *Emulator) ConflictNextPatch(userID string) {
+	e.ConflictNextPatchStatus(userID, http.StatusConflict)
+}
+
+// ConflictNextPatchStatus is ConflictNextPatch answered with status: 409,
+// or one of the other statuses Genesys's directory answers a version
+// mismatch with (the Terraform provider's util.IsVersionMismatch): 408, or
+// 400. The body is the same in all three (code general.conflict, a message
+// saying the version does not match). It panics on any other status.
+func (e *Emulator) ConflictNextPatchStatus(userID string, status int) {
+	if status != http.StatusConflict && status != http.StatusRequestTimeout && status != http.StatusBadRequest {
+		panic("emulator: a version conflict is answered 409, 408 or 400")
+	}
 	e.faults.mu.Lock()
-	e.faults.conflicts[userID]++
+	e.faults.conflicts[userID] = append(e.faults.conflicts[userID], status)
 	e.faults.mu.Unlock()
 }
 
-// takeConflict consumes an injected version conflict for userID.
-func (e *Emulator) takeConflict(userID string) bool {
+// takeConflict consumes an injected version conflict for userID and
+// returns its status.
+func (e *Emulator) takeConflict(userID string) (int, bool) {
 	e.faults.mu.Lock()
 	defer e.faults.mu.Unlock()
 	for _, k := range [2]string{userID, ""} {
-		if e.faults.conflicts[k] > 0 {
-			e.faults.conflicts[k]--
+		if q := e.faults.conflicts[k]; len(q) > 0 {
+			e.faults.conflicts[k] = q[1:]
+			return q[0], true
+		}
+	}
+	return 0, false
+}
+
+// BumpVersionBeforeNextPatch simulates a concurrent modification: right
+// before the next PATCH /api/v2/users/{id} of userID (any user when "") is
+// applied, the user gets a new version that changes nothing else. Unlike
+// ConflictNextPatch nothing is answered for it: the PATCH goes through the
+// real version check, so a client that sent the version it had read sees a
+// genuine stale-version conflict (and one that sent no version check at
+// all would overwrite the other write). A PATCH refused for its shape does
+// not consume it.
+func (e *Emulator) BumpVersionBeforeNextPatch(userID string) {
+	e.faults.mu.Lock()
+	e.faults.bumps[userID]++
+	e.faults.mu.Unlock()
+}
+
+// takeBump consumes a pending concurrent write for userID.
+func (e *Emulator) takeBump(userID string) bool {
+	e.faults.mu.Lock()
+	defer e.faults.mu.Unlock()
+	for _, k := range [2]string{userID, ""} {
+		if e.faults.bumps[k] > 0 {
+			e.faults.bumps[k]--
 			return true
 		}
 	}
 	return false
 }
 
-// ClearFaults removes random faults, targeted failures and hangs, and
-// injected conflicts. It does not change the outage switch or search lag.
+// ClearFaults removes random faults, targeted failures and hangs, injected
+// conflicts and pending concurrent writes. It does not change the outage
+// switch or search lag.
 func (e *Emulator) ClearFaults() {
 	e.faults.mu.Lock()
 	e.faults.f, e.faults.rng, e.faults.targets = Faults{}, nil, nil
 	clear(e.faults.conflicts)
+	clear(e.faults.bumps)
 	e.faults.mu.Unlock()
 }
 
@@ -125,9 +171,11 @@ func (e *Emulator) SetDown(down bool) { e.down.Store(down) }
 // targeted faults (they stay configured and apply again when it is off).
 func (e *Emulator) SetFast(fast bool) { e.fast.Store(fast) }
 
-// SetSearchLag sets how long writes (create, patch, delete, external id
-// changes) take to become visible to POST /api/v2/users/search. Direct
-// reads are always immediately consistent.
+// SetSearchLag sets how long writes take to become visible to search: user
+// writes (create, patch, delete, division moves) to POST
+// /api/v2/users/search, group writes (create, update, delete, membership
+// changes, administrator changes) to POST /api/v2/groups/search. Direct
+// reads and listings are always immediately consistent.
 func (e *Emulator) SetSearchLag(d time.Duration) { e.lag.Store(int64(d)) }
 
 // faultAction is what injectFaults decided for one call.
@@ -259,6 +307,8 @@ func statusCode(status int) string {
 		return "bad.credentials"
 	case http.StatusNotFound:
 		return "not.found"
+	case http.StatusRequestTimeout:
+		return "request.timeout"
 	case http.StatusConflict:
 		return "general.conflict"
 	case http.StatusTooManyRequests:

@@ -2,9 +2,11 @@ package genesystest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,9 +66,24 @@ func TestFailNextAndConflict(t *testing.T) {
 	v.emu.ConflictNextPatch(id)
 	r = v.call("PATCH", "/api/v2/users/"+id, `{"version":1,"title":"x"}`)
 	mustStatus(t, r, http.StatusConflict)
+	if r.code() != "general.conflict" {
+		t.Fatalf("injected conflict %s", r.body)
+	}
 	// A concurrent writer bumped the version: the stale retry fails, a re-read works.
 	mustStatus(t, v.call("PATCH", "/api/v2/users/"+id, `{"version":1,"title":"x"}`), http.StatusConflict)
 	mustStatus(t, v.call("PATCH", "/api/v2/users/"+id, `{"version":2,"title":"x"}`), 200)
+	v.expectNotRejected(0)
+
+	// DELETE answers an injected 408 like any other endpoint.
+	v.emu.FailNext("DELETE /api/v2/users/{id}", 1, http.StatusRequestTimeout)
+	r = v.call("DELETE", "/api/v2/users/"+id, nil)
+	mustStatus(t, r, http.StatusRequestTimeout)
+	if r.code() != "request.timeout" {
+		t.Fatalf("injected 408 %s", r.body)
+	}
+	if u, _ := v.emu.User(id); u.State != "active" {
+		t.Fatalf("a failed delete deleted: %+v", u)
+	}
 	v.expectNotRejected(0)
 
 	defer func() {
@@ -75,6 +92,66 @@ func TestFailNextAndConflict(t *testing.T) {
 		}
 	}()
 	v.emu.FailNext("POST /api/v2/users/{id}/routing/profile", 1, 500)
+}
+
+func TestVersionConflictInjection(t *testing.T) {
+	v := newEnv(t, genesystest.Config{})
+	id := v.createUser("Amy", "amy@example.com", nil)
+	other := v.createUser("Bo", "bo@example.com", nil)
+	patch := func(uid string, version int) response {
+		return v.call("PATCH", "/api/v2/users/"+uid, map[string]any{"version": version, "title": "x"})
+	}
+	version := func(uid string) int { u, _ := v.emu.User(uid); return u.Version }
+
+	for _, status := range []int{http.StatusRequestTimeout, http.StatusBadRequest, http.StatusConflict} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			before := version(id)
+			v.emu.ConflictNextPatchStatus(id, status)
+			mustStatus(t, patch(other, version(other)), 200) // another user is unaffected
+			r := patch(id, before)
+			mustStatus(t, r, status)
+			if r.code() != "general.conflict" || !strings.Contains(r.json(t)["message"].(string), "does not match the current version") {
+				t.Fatalf("conflict body %s", r.body)
+			}
+			if u, _ := v.emu.User(id); u.Version != before+1 || u.Title == "x" {
+				t.Fatalf("after injected conflict %+v", u)
+			}
+		})
+	}
+
+	t.Run("concurrent write", func(t *testing.T) {
+		v.emu.BumpVersionBeforeNextPatch(id)
+		before := version(id)
+		// A PATCH refused for its shape does not consume the pending write.
+		rj := v.rejections()
+		v.expectRejected(v.call("PATCH", "/api/v2/users/"+id, `{"title":"x"}`), rj, 400)
+		r := patch(id, before)
+		mustStatus(t, r, http.StatusConflict)
+		if r.code() != "general.conflict" {
+			t.Fatalf("conflict body %s", r.body)
+		}
+		if got := version(id); got != before+1 {
+			t.Fatalf("version %d, want %d", got, before+1)
+		}
+		mustStatus(t, patch(id, before+1), 200) // re-read, retry: fine
+		mustStatus(t, patch(id, before+2), 200) // consumed: no further bump
+	})
+
+	t.Run("bad status panics", func(t *testing.T) {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("ConflictNextPatchStatus(500) must panic")
+			}
+		}()
+		v.emu.ConflictNextPatchStatus(id, 500)
+	})
+
+	t.Run("cleared", func(t *testing.T) {
+		v.emu.ConflictNextPatch("")
+		v.emu.BumpVersionBeforeNextPatch("")
+		v.emu.ClearFaults()
+		mustStatus(t, patch(id, version(id)), 200)
+	})
 }
 
 func TestHangResetDown(t *testing.T) {
@@ -178,6 +255,7 @@ func TestInspection(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	v := newEnv(t, genesystest.Config{})
 	v.emu.SetSearchLag(time.Second)
+	gid := v.emu.SeedGroup("Everyone")
 	done := make(chan struct{})
 	for w := range 4 {
 		go func() {
@@ -190,6 +268,15 @@ func TestConcurrentUse(t *testing.T) {
 					return
 				}
 				v.send("POST", "/api/v2/users/search", `{"query":[{"type":"MATCH_ALL"}]}`, "Bearer "+v.tok)
+				var created struct{ ID string }
+				json.Unmarshal(r.body, &created) //nolint:errcheck // an empty id fails below
+				if err := v.emu.AddGroupMember(gid, created.ID); err != nil {
+					t.Errorf("add member: %v", err)
+					return
+				}
+				v.send("GET", "/api/v2/groups/"+gid+"/members?expand=groups", nil, "Bearer "+v.tok)
+				v.send("POST", "/api/v2/groups/search", `{"query":[{"type":"MATCH_ALL"}]}`, "Bearer "+v.tok)
+				v.emu.Groups()
 				v.send("GET", "/api/v2/users?pageSize=100", nil, "Bearer "+v.tok)
 				v.emu.SetFaults(genesystest.Faults{Latency: time.Microsecond})
 				v.emu.Users()
@@ -202,5 +289,8 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if n := v.emu.UserCount("active"); n != 40 {
 		t.Fatalf("users %d", n)
+	}
+	if g, _ := v.emu.Group(gid); g.MemberCount != 40 || g.Version != 41 {
+		t.Fatalf("group %+v", g)
 	}
 }

@@ -125,6 +125,58 @@ func appendListing(b []byte, base string, pageSize, pageNumber, total, pageCount
 	return b
 }
 
+// appendEntityListing appends a whole entity listing: the page (size,
+// number) of the items that match, in order or reversed, then the paging
+// fields with base (see appendListing). appendOne appends one entity.
+func appendEntityListing[T any](b []byte, items []T, desc bool, match func(T) bool, size, number int, base string, appendOne func([]byte, T) []byte) []byte {
+	total := 0
+	for _, it := range items {
+		if match(it) {
+			total++
+		}
+	}
+	start, end, pageCount := page(total, size, number)
+	b = append(b, `{"entities":[`...)
+	i := 0
+	for k := 0; k < len(items) && i < end; k++ {
+		it := items[k]
+		if desc {
+			it = items[len(items)-1-k]
+		}
+		if !match(it) {
+			continue
+		}
+		if i >= start {
+			if i > start {
+				b = append(b, ',')
+			}
+			b = appendOne(b, it)
+		}
+		i++
+	}
+	b = append(b, ']')
+	b = appendListing(b, base, size, number, total, pageCount)
+	return append(b, '}')
+}
+
+// sortOrderParam reads the sortOrder of a listing: ascending (the default)
+// or descending, also spelled ASC and DESC. It reports whether the order is
+// descending; it answers the rejection itself when the value is bad.
+func (c *call) sortOrderParam(q url.Values) (desc, ok bool) {
+	so, has := q["sortOrder"]
+	if !has {
+		return false, true
+	}
+	switch so[0] {
+	case "ascending", "ASC":
+		return false, true
+	case "descending", "DESC":
+		return true, true
+	}
+	c.badRequest("sortOrder must be ascending or descending")
+	return false, false
+}
+
 // paging reads pageSize (default 25, at most maxSize) and pageNumber
 // (default 1), the paging parameters every listing endpoint shares.
 func (c *call) paging(q url.Values, maxSize int) (size, number int, ok bool) {

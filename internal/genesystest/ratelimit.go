@@ -42,7 +42,8 @@ func (e *Emulator) setRateHeaders(c *call, t *token, now time.Time) {
 	h["Inin-Ratelimit-Reset"] = []string{strconv.Itoa(ceilSeconds(reset))}
 }
 
-// tooManyRequests answers the normalised Genesys 429 (reference §5).
+// tooManyRequests answers Genesys's 429: code too.many.requests.retry.after
+// and a Retry-After header, which the SDKs' retry logic reads.
 func (c *call) tooManyRequests(retry time.Duration) {
 	s := strconv.Itoa(ceilSeconds(retry))
 	c.w.Header()["Retry-After"] = []string{s}

@@ -49,7 +49,8 @@ func (e *Emulator) handleBulkLanguages(c *call) { e.bulkRouting(c, languageKind)
 
 // bulkRouting is PATCH /api/v2/users/{id}/routingskills/bulk (and
 // routinglanguages): add or update 1..50 {id, proficiency 0..5}. Language
-// proficiency is rounded to an integer, as the backend does (TF★ note).
+// proficiency is rounded to an integer, as the backend does (the Terraform
+// provider's user schema: "the backend rounds to the nearest int").
 func (e *Emulator) bulkRouting(c *call, k kind) {
 	if _, ok := c.queryParams(nil, nil); !ok {
 		return
@@ -105,6 +106,36 @@ func (e *Emulator) bulkRouting(c *call, k kind) {
 		}
 	}
 	e.writeAssignments(c, u, k, len(*list), 1)
+}
+
+func (e *Emulator) handleRemoveSkill(c *call)    { e.removeRouting(c, skillKind) }
+func (e *Emulator) handleRemoveLanguage(c *call) { e.removeRouting(c, languageKind) }
+
+// removeRouting is DELETE /api/v2/users/{id}/routingskills/{skillId} (and
+// routinglanguages/{languageId}): 204 with no body (the SDKs'
+// delete_user_routingskill and delete_user_routinglanguage return nothing).
+// A user that lacks the skill, or an unknown or deleted user, is 404
+// not.found (strict: removing what is not there is not a no-op here).
+func (e *Emulator) removeRouting(c *call, k kind) {
+	if _, ok := c.queryParams(nil, nil); !ok {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	u := e.store.live(c.p[0])
+	if u == nil {
+		c.notFound("user")
+		return
+	}
+	list := u.assignments(k)
+	i := slices.IndexFunc(*list, func(a assignment) bool { return a.id == c.p[1] })
+	if i < 0 {
+		plural, _, _ := k.names()
+		c.notFound(strings.TrimSuffix(plural, "s"))
+		return
+	}
+	*list = slices.Delete(*list, i, i+1)
+	c.writeEmpty(http.StatusNoContent)
 }
 
 func (e *Emulator) handleUserSkills(c *call)    { e.userRouting(c, skillKind) }
@@ -282,8 +313,13 @@ func (e *Emulator) listCatalog(c *call, plural string, allowed []string, wildcar
 const maxQueueMembers = 100
 
 // handleQueueMembersPost is POST /api/v2/routing/queues/{id}/members
-// [?delete=true]: add (or remove) 1..100 users; adding a member twice is
-// fine. Unknown or deleted users are refused (400). Answers 204.
+// [?delete=true|false] (post_routing_queue_members: "Bulk add or delete up
+// to 100 queue members"): the same body, [{"id":...}] with 1..100 entries,
+// either way, and 204 with no body either way. Adding a member twice is
+// fine. Adding an unknown or deleted user answers 400 (a normal answer,
+// not a shape rejection: a user can be deleted between a client's check and
+// its write); a removal ignores ids that are not members, whatever they
+// are.
 func (e *Emulator) handleQueueMembersPost(c *call) {
 	q, ok := c.queryParams([]string{"delete"}, nil)
 	if !ok {
@@ -323,11 +359,8 @@ func (e *Emulator) handleQueueMembersPost(c *call) {
 		c.notFound("queue")
 		return
 	}
-	for _, id := range ids {
-		if s.live(id) == nil {
-			c.badRequest("unknown user id " + strconv.Quote(id))
-			return
-		}
+	if !del && !e.allLive(c, ids) {
+		return
 	}
 	members := s.members[qid]
 	for _, id := range ids {
@@ -341,6 +374,21 @@ func (e *Emulator) handleQueueMembersPost(c *call) {
 	}
 	s.members[qid] = members
 	c.writeEmpty(http.StatusNoContent)
+}
+
+// allLive answers 400 and returns false unless every id names an active or
+// inactive user: a member write naming a user that does not exist (or no
+// longer does). It is a normal error answer, not a shape rejection: the
+// user may have been deleted after the client checked. The caller holds a
+// lock.
+func (e *Emulator) allLive(c *call, ids []string) bool {
+	for _, id := range ids {
+		if e.store.live(id) == nil {
+			c.fail(http.StatusBadRequest, "bad.request", "unknown user id "+strconv.Quote(id))
+			return false
+		}
+	}
+	return true
 }
 
 // queueMember is a QueueMember of GET /api/v2/routing/queues/{id}/members.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +140,54 @@ func TestSearchRejections(t *testing.T) {
 			v.expectRejected(v.call("POST", "/api/v2/users/search", body), before, 400)
 		})
 	}
+}
+
+// searchLimitBodies are the limits of the developer center's "Search
+// Limits" page, for any search endpoint: each "ok" body sits on a limit and
+// is answered, each other one crosses it and is refused.
+func searchLimitBodies(field string) map[string]string {
+	values := func(n int) string {
+		vs := make([]string, n)
+		for i := range vs {
+			vs[i] = fmt.Sprintf("%q", fmt.Sprint("v", i))
+		}
+		return `"values":[` + strings.Join(vs, ",") + `]`
+	}
+	q := func(crit string) string {
+		return `"query":[{"type":"EXACT","fields":["` + field + `"],` + crit + `}]`
+	}
+	long := strings.Repeat("é", 300)
+	return map[string]string{
+		"ok page 100 of 100":    `{"pageSize":100,"pageNumber":100,` + q(`"value":"x"`) + `}`,
+		"ok 50 values":          `{` + q(values(50)) + `}`,
+		"ok 300 characters":     `{` + q(`"value":"`+long+`"`) + `}`,
+		"page 101 of 100":       `{"pageSize":100,"pageNumber":101,` + q(`"value":"x"`) + `}`,
+		"page 401 of 25":        `{"pageNumber":401,` + q(`"value":"x"`) + `}`,
+		"51 values":             `{` + q(values(51)) + `}`,
+		"301 characters":        `{` + q(`"value":"`+long+`x"`) + `}`,
+		"301 characters values": `{` + q(`"values":["a","`+long+`x"]`) + `}`,
+		"pageSize 101":          `{"pageSize":101,` + q(`"value":"x"`) + `}`,
+	}
+}
+
+// testSearchLimits runs searchLimitBodies against path.
+func testSearchLimits(t *testing.T, v *env, path, field string) {
+	for name, body := range searchLimitBodies(field) {
+		t.Run(name, func(t *testing.T) {
+			before := v.rejections()
+			r := v.call("POST", path, body)
+			if strings.HasPrefix(name, "ok ") {
+				mustStatus(t, r, 200)
+				v.expectNotRejected(before)
+				return
+			}
+			v.expectRejected(r, before, 400)
+		})
+	}
+}
+
+func TestSearchLimits(t *testing.T) {
+	testSearchLimits(t, searchFixture(t), "/api/v2/users/search", "email")
 }
 
 func TestSearchLag(t *testing.T) {

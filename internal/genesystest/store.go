@@ -36,10 +36,49 @@ type snap struct {
 	json                                                           []byte
 }
 
-// pendingSnap is a write not yet visible to search.
-type pendingSnap struct {
+// indexed holds the versions of an entity (a user, a group) that readers
+// and the lagging search index see. Every write makes a new immutable
+// version; search keeps seeing the older ones until the lag has passed.
+type indexed[T any] struct {
+	cur     *T
+	search  *T // what search sees once pending is empty; nil: not yet indexed
+	pending []pendingVersion[T]
+}
+
+// pendingVersion is a write not yet visible to search.
+type pendingVersion[T any] struct {
 	at time.Time
-	s  *snap
+	v  *T
+}
+
+// publish schedules the current version for search at now+lag (at once
+// when lag <= 0). The caller holds the write lock.
+func (x *indexed[T]) publish(now time.Time, lag time.Duration) {
+	// Promote what is already visible so pending stays short.
+	k := 0
+	for _, p := range x.pending {
+		if now.Before(p.at) {
+			break
+		}
+		x.search = p.v
+		k++
+	}
+	x.pending = x.pending[k:]
+	if lag <= 0 {
+		x.search, x.pending = x.cur, nil
+		return
+	}
+	x.pending = append(x.pending, pendingVersion[T]{at: now.Add(lag), v: x.cur})
+}
+
+// visible is the version search sees at now (nil: none yet).
+func (x *indexed[T]) visible(now time.Time) *T {
+	for i := len(x.pending) - 1; i >= 0; i-- {
+		if !now.Before(x.pending[i].at) {
+			return x.pending[i].v
+		}
+	}
+	return x.search
 }
 
 // assignment is a skill or language assigned to a user.
@@ -49,12 +88,11 @@ type assignment struct {
 }
 
 type user struct {
-	cur       *snap
-	search    *snap // what search sees once pending is empty; nil: not yet indexed
-	pending   []pendingSnap
+	indexed[snap]
 	skills    []assignment
 	languages []assignment
 	extIDs    []ExternalID
+	groups    []*group // groups the user is an individual member of, in the order joined (deleted ones too)
 }
 
 // entity is a named thing with an id: division, skill, language, queue.
@@ -107,6 +145,9 @@ type store struct {
 	divisions, skills, languages, queues catalog
 	homeID                               string
 	members                              map[string][]string // queue id -> user ids, in order added
+
+	groups     []*group          // creation order, deleted ones included
+	groupsByID map[string]*group //
 }
 
 func (s *store) init(cfg Config) {
@@ -114,6 +155,7 @@ func (s *store) init(cfg Config) {
 	s.byEmail = make(map[string]*user)
 	s.extIDs = make(map[ExternalID]*user)
 	s.members = make(map[string][]string)
+	s.groupsByID = make(map[string]*group)
 	s.homeID = s.divisions.add("Home")
 	for _, n := range cfg.Divisions {
 		s.divisions.add(n)
@@ -222,37 +264,13 @@ func (u *user) clone() *snap {
 func (e *Emulator) commit(u *user, n *snap) {
 	s := &e.store
 	u.cur = s.finish(n)
-	e.reindex(u, false)
+	u.publish(e.now(), e.searchLag())
 }
 
-// reindex schedules u's current version for search. immediate skips the lag
-// (seeded users exist before the test starts).
-func (e *Emulator) reindex(u *user, immediate bool) {
-	now := e.now()
-	// Promote what is already visible so pending stays short.
-	k := 0
-	for _, p := range u.pending {
-		if now.Before(p.at) {
-			break
-		}
-		u.search = p.s
-		k++
+// searchLag is how long a write takes to reach search (0 in fast mode).
+func (e *Emulator) searchLag() time.Duration {
+	if e.fast.Load() {
+		return 0
 	}
-	u.pending = u.pending[k:]
-	lag := time.Duration(e.lag.Load())
-	if immediate || lag <= 0 || e.fast.Load() {
-		u.search, u.pending = u.cur, nil
-		return
-	}
-	u.pending = append(u.pending, pendingSnap{at: now.Add(lag), s: u.cur})
-}
-
-// visible is the version of u that search sees at now (nil: none yet).
-func (u *user) visible(now time.Time) *snap {
-	for i := len(u.pending) - 1; i >= 0; i-- {
-		if !now.Before(u.pending[i].at) {
-			return u.pending[i].s
-		}
-	}
-	return u.search
+	return time.Duration(e.lag.Load())
 }

@@ -71,7 +71,7 @@ func (e *Emulator) handlePatchUser(c *call) {
 		return
 	case b.State != nil && *b.State != stateActive && *b.State != stateInactive:
 		// "deleted" is a valid state, but PATCH only restores or switches
-		// active/inactive (reference §2); deletion is DELETE (strict).
+		// active/inactive (UpdateUser); deletion is DELETE (strict).
 		c.badRequest("state must be active or inactive")
 		return
 	case b.Name != nil && strings.TrimSpace(*b.Name) == "":
@@ -106,19 +106,24 @@ func (e *Emulator) handlePatchUser(c *call) {
 		c.badRequest("manager does not name an existing user")
 		return
 	}
-	if e.takeConflict(id) {
-		n := u.clone()
-		n.version++
-		e.commit(u, n)
-		c.versionConflict()
+	if e.takeBump(id) {
+		// Another writer updated the user just before this PATCH.
+		e.bumpVersion(u)
+	}
+	if status, ok := e.takeConflict(id); ok {
+		e.bumpVersion(u)
+		c.versionConflict(status, "user")
 		return
 	}
 	if *b.Version != u.cur.version {
-		c.versionConflict()
+		c.versionConflict(http.StatusConflict, "user")
 		return
 	}
 	if b.Email != nil && !strings.EqualFold(*b.Email, u.cur.email) && s.byEmail[strings.ToLower(*b.Email)] != nil {
-		c.conflict("A user with this email address already exists (conflicting users)")
+		// 409 with the version conflict's code: an update's duplicate and
+		// its stale version are indistinguishable by status and code (the
+		// least convenient plausible answer; a create's duplicate is 400).
+		c.conflict(http.StatusConflict, "A user with this email address already exists (conflicting users)")
 		return
 	}
 
@@ -126,7 +131,7 @@ func (e *Emulator) handlePatchUser(c *call) {
 	n.version++
 	if b.State != nil {
 		if n.state == stateDeleted {
-			n.divisionID = s.homeID // restore moves the user to Home (HELP★ FAQ)
+			n.divisionID = s.homeID // a restore puts the user in the home division (Genesys Cloud Resource Center, restoring deleted users)
 		}
 		n.state = *b.State
 	}
@@ -154,12 +159,13 @@ func (e *Emulator) handlePatchUser(c *call) {
 	c.writeJSON(http.StatusOK, u.cur.json)
 }
 
-// versionConflict answers a stale version: 409 whose message carries the
-// phrase Genesys's own tooling keys on. The code is a guess (unverified);
-// it is deliberately not general.conflict, which means a duplicate.
-func (c *call) versionConflict() {
-	c.fail(http.StatusConflict, "version.mismatch",
-		"The version supplied does not match the current version of the user")
+// bumpVersion makes a new version of u that changes nothing but the
+// version, as a concurrent writer's change the test cannot see would. The
+// caller holds the write lock.
+func (e *Emulator) bumpVersion(u *user) {
+	n := u.clone()
+	n.version++
+	e.commit(u, n)
 }
 
 // handleDeleteUser is DELETE /api/v2/users/{id}: a soft delete (state

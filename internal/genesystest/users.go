@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// userExpands are the expand values GET /api/v2/users accepts (reference
-// §2). Only skills and languages change the answer here; the others are
-// accepted and ignored, as the emulator does not model them.
+// userExpands are the expand values GET /api/v2/users accepts (the SDKs'
+// get_users). Only skills, languages and groups change the answer here;
+// the others are accepted and ignored, as the emulator does not model them.
 var userExpands = []string{
 	"routingStatus", "presence", "integrationPresence", "conversationSummary", "outOfOffice",
 	"geolocation", "station", "authorization", "lasttokenissued", "authorization.unusedRoles",
@@ -17,8 +17,8 @@ var userExpands = []string{
 	"employerInfo", "biography", "dateLastLogin", "dateWelcomeSent",
 }
 
-// expansion says which routing arrays a user body carries.
-type expansion struct{ skills, languages bool }
+// expansion says which arrays a user body carries beyond the User.
+type expansion struct{ skills, languages, groups bool }
 
 // parseExpand validates expand values; it rejects an unknown one.
 func (c *call) parseExpand(vals []string) (expansion, bool) {
@@ -30,6 +30,7 @@ func (c *call) parseExpand(vals []string) (expansion, bool) {
 		}
 		x.skills = x.skills || v == "skills"
 		x.languages = x.languages || v == "languages"
+		x.groups = x.groups || v == "groups"
 	}
 	return x, true
 }
@@ -106,7 +107,7 @@ func (e *Emulator) handleCreateUser(c *call) {
 		n.divisionID = *b.DivisionID
 	}
 	if s.byEmail[strings.ToLower(n.email)] != nil {
-		c.conflict("A user with this email address already exists (conflicting users)")
+		c.conflict(http.StatusBadRequest, "A user with this email address already exists (conflicting users)")
 		return
 	}
 	u := e.insert(n)
@@ -158,7 +159,8 @@ func (e *Emulator) handleGetUser(c *call) {
 }
 
 // maxInactivePaging is the deep-paging cap Genesys applies to
-// state=inactive listings (TF★ DEVTOOLING-862: 400 beyond 10,000 users).
+// state=inactive listings (the Terraform provider's user proxy, DEVTOOLING-862:
+// 400 beyond 10,000 users).
 const maxInactivePaging = 10000
 
 // handleListUsers is GET /api/v2/users: creation order (stable), filtered
@@ -185,16 +187,9 @@ func (e *Emulator) handleListUsers(c *call) {
 		c.badRequest("paging beyond 10000 inactive users is not supported")
 		return
 	}
-	desc := false
-	if so, ok := q["sortOrder"]; ok {
-		switch so[0] {
-		case "ascending", "ASC":
-		case "descending", "DESC":
-			desc = true
-		default:
-			c.badRequest("sortOrder must be ascending or descending")
-			return
-		}
+	desc, ok := c.sortOrderParam(q)
+	if !ok {
+		return
 	}
 	if q.Has("jabberId") {
 		// Not modeled; refusing beats silently ignoring a filter.
@@ -215,51 +210,21 @@ func (e *Emulator) handleListUsers(c *call) {
 		}
 		return ids == nil || oneOf(u.cur.id, ids)
 	}
-	users := e.store.users
-	total := 0
-	for _, u := range users {
-		if match(u) {
-			total++
-		}
-	}
-	start, end, pageCount := page(total, pageSize, pageNumber)
-	b := append(c.buf, `{"entities":[`...)
-	i, first := 0, true
-	for k := range users {
-		if i >= end {
-			break
-		}
-		u := users[k]
-		if desc {
-			u = users[len(users)-1-k]
-		}
-		if !match(u) {
-			continue
-		}
-		if i >= start {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = e.appendUser(b, u, u.cur, x)
-		}
-		i++
-	}
-	b = append(b, ']')
 	base := "/api/v2/users?"
 	if state != stateActive {
 		base += "state=" + state + "&"
 	}
-	b = appendListing(b, base, pageSize, pageNumber, total, pageCount)
-	b = append(b, '}')
-	c.buf = b
-	c.writeJSON(http.StatusOK, b)
+	c.buf = appendEntityListing(c.buf, e.store.users, desc, match, pageSize, pageNumber, base, func(b []byte, u *user) []byte {
+		return e.appendUser(b, u, u.cur, x)
+	})
+	c.writeJSON(http.StatusOK, c.buf)
 }
 
-// appendUser appends the User body of version n of u, with the routing
-// arrays x asks for (always the current ones). The caller holds a lock.
+// appendUser appends the User body of version n of u, with the arrays x
+// asks for (always the current ones, even for an older n). The caller
+// holds a lock.
 func (e *Emulator) appendUser(b []byte, u *user, n *snap, x expansion) []byte {
-	if !x.skills && !x.languages {
+	if x == (expansion{}) {
 		return append(b, n.json...)
 	}
 	b = append(b, n.json[:len(n.json)-1]...)
@@ -270,6 +235,10 @@ func (e *Emulator) appendUser(b []byte, u *user, n *snap, x expansion) []byte {
 	if x.languages {
 		b = append(b, `,"languages":`...)
 		b = e.appendAssignments(b, u, languageKind)
+	}
+	if x.groups {
+		b = append(b, `,"groups":`...)
+		b = appendGroupRefs(b, u)
 	}
 	return append(b, '}')
 }

@@ -95,10 +95,11 @@ func TestEmailConflict(t *testing.T) {
 			if r.code() != "general.conflict" {
 				t.Fatalf("code %q", r.code())
 			}
-			// PATCH to a held email conflicts too.
+			// PATCH to a held email conflicts too, as 409: the same status
+			// and code as a stale version.
 			cur, _ := v.emu.User(bo)
 			r = v.call("PATCH", "/api/v2/users/"+bo, map[string]any{"version": cur.Version, "email": email})
-			mustStatus(t, r, 400)
+			mustStatus(t, r, http.StatusConflict)
 			if r.code() != "general.conflict" {
 				t.Fatalf("patch code %q", r.code())
 			}
@@ -179,7 +180,7 @@ func TestPatchUser(t *testing.T) {
 	t.Run("stale version", func(t *testing.T) {
 		r := v.call("PATCH", "/api/v2/users/"+id, map[string]any{"version": 7, "title": "Lead"})
 		mustStatus(t, r, http.StatusConflict)
-		if !strings.Contains(r.json(t)["message"].(string), "does not match the current version") || r.code() == "general.conflict" {
+		if !strings.Contains(r.json(t)["message"].(string), "does not match the current version") || r.code() != "general.conflict" {
 			t.Fatalf("conflict body %s", r.body)
 		}
 	})
