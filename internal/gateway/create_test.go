@@ -17,14 +17,15 @@ import (
 )
 
 const (
-	epCreate    = "POST /api/v2/users"
-	epSearch    = "POST /api/v2/users/search"
-	epGetUser   = "GET /api/v2/users/{id}"
-	epPatchUser = "PATCH /api/v2/users/{id}"
-	epExtID     = "POST /api/v2/users/{id}/externalid"
-	epSkills    = "PATCH /api/v2/users/{id}/routingskills/bulk"
-	epLanguages = "PATCH /api/v2/users/{id}/routinglanguages/bulk"
-	epMembers   = "POST /api/v2/routing/queues/{id}/members"
+	epCreate      = "POST /api/v2/users"
+	epSearch      = "POST /api/v2/users/search"
+	epGetUser     = "GET /api/v2/users/{id}"
+	epPatchUser   = "PATCH /api/v2/users/{id}"
+	epExtID       = "POST /api/v2/users/{id}/externalid"
+	epExtIDLookup = "GET /api/v2/users/externalid/{auth}/{key}"
+	epSkills      = "PATCH /api/v2/users/{id}/routingskills/bulk"
+	epLanguages   = "PATCH /api/v2/users/{id}/routinglanguages/bulk"
+	epMembers     = "POST /api/v2/routing/queues/{id}/members"
 )
 
 func decode(t *testing.T, body string) *scim.User {
@@ -479,7 +480,13 @@ func TestCreateCallsPerUserAtTheFloor(t *testing.T) {
 			total += c
 		}
 	}
-	if want := 4*n + counts[epMembers]; total != want {
+	// Per user: the externalId check (it must be free before anything is
+	// created), the create, the external id, skills and languages; queue
+	// adds are shared.
+	if counts[epExtIDLookup] != n {
+		t.Errorf("%s: %d calls, want %d", epExtIDLookup, counts[epExtIDLookup], n)
+	}
+	if want := 5*n + counts[epMembers]; total != want {
 		t.Errorf("%d API calls, want %d: %v", total, want, counts)
 	}
 }

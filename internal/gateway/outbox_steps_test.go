@@ -44,16 +44,13 @@ func TestRetryable(t *testing.T) {
 	}
 }
 
-// A step Genesys refuses as invalid (here an external id another user holds)
-// is audited and not retried; the create still answers 201, without
+// A step Genesys refuses as invalid (here the external id POST, answered
+// 400) is audited and not retried; the create still answers 201, without
 // claiming the external id.
 func TestCreatePermanentStepFailureIsAuditedNotQueued(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
-	if _, err := env.emu.SeedUser(genesystest.UserSeed{Name: "Holder", Email: "holder@example.com",
-		ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "taken"}}}); err != nil {
-		t.Fatal(err)
-	}
-	out, created := env.create(&scim.User{UserName: "jack@example.com", ExternalID: "taken"})
+	env.emu.FailNext("POST /api/v2/users/{id}/externalid", 1, http.StatusBadRequest)
+	out, created := env.create(&scim.User{UserName: "jack@example.com", ExternalID: "refused"})
 	if !created || out.ExternalID != "" {
 		t.Fatalf("created=%v externalId=%q, want 201 without the refused external id", created, out.ExternalID)
 	}
@@ -63,6 +60,28 @@ func TestCreatePermanentStepFailureIsAuditedNotQueued(t *testing.T) {
 	evs := env.events(audit.RoutingError)
 	if len(evs) != 1 || !strings.Contains(eventField(evs[0], "error"), "not retried") {
 		t.Fatalf("SCIM_ROUTING_ERROR entries = %v", evs)
+	}
+}
+
+// A create whose externalId another user holds is 409 uniqueness before
+// anything is written; the holder of the same email (the identity provider
+// retrying its create) is not another user.
+func TestCreateTakenExternalIDCreatesNothing(t *testing.T) {
+	env := newTestEnv(t, envOptions{})
+	if _, err := env.emu.SeedUser(genesystest.UserSeed{Name: "Holder", Email: "holder@example.com",
+		ExternalIDs: []genesystest.ExternalID{{Authority: "scim", Key: "taken"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := env.gw.CreateUser(env.ctx(), &scim.User{UserName: "jack@example.com", ExternalID: "taken"})
+	if se := wantStatus(t, err, http.StatusConflict); se.ScimType != scim.Uniqueness {
+		t.Errorf("scimType %q, want uniqueness", se.ScimType)
+	}
+	if env.calls(epCreate) != 0 {
+		t.Error("a create was sent")
+	}
+	out, created := env.create(&scim.User{UserName: "Holder@example.com", ExternalID: "taken"})
+	if created || out.ExternalID != "taken" {
+		t.Fatalf("the holder's own create: created=%v externalId=%q, want 200 with its external id", created, out.ExternalID)
 	}
 }
 
