@@ -59,6 +59,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		rate_limit     <requests> <window>
 //		max_concurrency <n>
 //		outbox_max_age <duration>
+//		request_timeout <duration>
 //	}
 //
 // Every option may appear once (group once per name). Errors quote the token
@@ -148,6 +149,8 @@ func (s *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = intArg(d, &s.MaxConcurrency, 1)
 		case "outbox_max_age":
 			err = durationArg(d, &s.OutboxMaxAge, false)
+		case "request_timeout":
+			err = durationArg(d, &s.RequestTimeout, false)
 		default:
 			return d.Errf("unrecognized scim_genesys option '%s'", opt)
 		}

@@ -49,6 +49,8 @@ func TestUnmarshalCaddyfileErrors(t *testing.T) {
 		{"negative duration", "scim_genesys {\nmax_retry_wait -5s\n}", "'-5s'"},
 		{"zero timeout", "scim_genesys {\ntimeout 0s\n}", "'0s'"},
 		{"bad clock skew", "scim_genesys {\nclock_skew 3\n}", "'3'"},
+		{"zero request timeout", "scim_genesys {\nrequest_timeout 0s\n}", "'0s'"},
+		{"bad request timeout", "scim_genesys {\nrequest_timeout forever\n}", "'forever'"},
 		{"bad retries", "scim_genesys {\nmax_retries many\n}", "'many'"},
 		{"negative retries", "scim_genesys {\nmax_retries -1\n}", "'-1'"},
 		{"bad max_results", "scim_genesys {\nmax_results 0\n}", "'0'"},

@@ -1,6 +1,7 @@
 package caddyscim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,6 +28,11 @@ func init() {
 // defaultBasePath is where the handler serves SCIM unless base_path says
 // otherwise (the path Entra ID and Okta documentation use).
 const defaultBasePath = "/scim/v2"
+
+// defaultRequestTimeout bounds a whole SCIM request: long enough for a
+// create whose steps meet a few retries, short of the 100 s or so after
+// which identity providers give up on a call themselves.
+const defaultRequestTimeout = 60 * time.Second
 
 // Handler is the scim_genesys HTTP handler: a SCIM 2.0 service provider for
 // Genesys Cloud. Requests under BasePath are authenticated with the caller's
@@ -115,6 +121,11 @@ type Handler struct {
 	// How long unfinished post-create steps keep being retried from the
 	// durable outbox before they are given up (audited). Default 24h.
 	OutboxMaxAge caddy.Duration `json:"outbox_max_age,omitempty"`
+	// Total time one SCIM request may take, upstream calls, retries and
+	// waits for pacing included: past it the caller gets 503 with
+	// Retry-After, and what a create left undone is completed from the
+	// outbox. Default 60s.
+	RequestTimeout caddy.Duration `json:"request_timeout,omitempty"`
 
 	logger            *zap.Logger
 	audit             *audit.Logger
@@ -273,6 +284,9 @@ func (h *Handler) setDefaults() {
 	if h.OutboxMaxAge == 0 {
 		h.OutboxMaxAge = caddy.Duration(outbox.DefaultMaxAge)
 	}
+	if h.RequestTimeout == 0 {
+		h.RequestTimeout = caddy.Duration(defaultRequestTimeout)
+	}
 	if h.APIURL == "" && h.Region != "" {
 		if api, login, err := genesys.Hosts(h.Region); err == nil {
 			h.APIURL = api
@@ -321,6 +335,15 @@ func (h *Handler) Validate() error {
 		return errors.New("rate_limit: requests and window must be positive")
 	case h.MaxConcurrency < 0:
 		return fmt.Errorf("max_concurrency: %d is negative", h.MaxConcurrency)
+	}
+	for _, d := range []struct {
+		name string
+		v    caddy.Duration
+	}{{"clock_skew", h.ClockSkew}, {"timeout", h.Timeout}, {"max_retry_wait", h.MaxRetryWait},
+		{"outbox_max_age", h.OutboxMaxAge}, {"request_timeout", h.RequestTimeout}} {
+		if d.v < 0 {
+			return fmt.Errorf("%s: %s is negative", d.name, time.Duration(d.v))
+		}
 	}
 	if err := gateway.CheckDuplicatePolicy(h.OnDuplicate); err != nil {
 		return err
@@ -393,7 +416,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		req.ID, _ = repl.GetString("http.request.uuid")
 	}
 	req.ClientIP, _ = caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
-	ctx := audit.NewContext(r.Context(), req)
+	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(h.RequestTimeout))
+	defer cancel()
+	// One pacing flow per request: its upstream calls take turns with the
+	// other requests' (genesys.WithFlow).
+	ctx = audit.NewContext(genesys.WithFlow(ctx), req)
 
 	h.verifier.start.Do(h.verifier.v.Start)
 	p, err := h.verifier.v.Verify(ctx, r.Header.Get("Authorization"))

@@ -293,7 +293,7 @@ func TestCreateConcurrentIdenticalMakesOneUser(t *testing.T) {
 	if nCreated != 1 || env.calls(epCreate) != 1 {
 		t.Errorf("%d answers were 201 and %d creates were sent; want 1 and 1", nCreated, env.calls(epCreate))
 	}
-	if env.gw.shared.createLocks.size() != 0 {
+	if env.gw.shared.createLocks.Size() != 0 {
 		t.Error("create locks left behind")
 	}
 }

@@ -49,9 +49,14 @@ func upstreamError(err error) error {
 			RetryAfter: max(ra.Wait, time.Second), Cause: err}
 	case errors.As(err, &cred):
 		return &scim.Error{Status: http.StatusBadGateway, Detail: "Genesys Cloud refused the gateway's client credentials", Cause: err}
-	case errors.As(err, &un), errors.Is(err, genesys.ErrOutcomeUnknown),
-		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case errors.As(err, &un), errors.Is(err, genesys.ErrOutcomeUnknown):
 		return unavailable("Genesys Cloud is unavailable; retry later", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		// The request's own deadline (request_timeout): one upstream call's
+		// timeout is an UnavailableError above.
+		return unavailable("the request did not complete in the time allowed; retry", err)
+	case errors.Is(err, context.Canceled):
+		return unavailable("the request was cancelled", err)
 	case genesys.IsNotFound(err):
 		return &scim.Error{Status: http.StatusNotFound, Detail: "User not found", Cause: err}
 	case genesys.IsVersionMismatch(err):
@@ -78,10 +83,10 @@ func upstreamError(err error) error {
 			// The gateway's OAuth client lacks a permission: not the caller's
 			// fault, so not a 4xx for it.
 			return &scim.Error{Status: http.StatusBadGateway,
-				Detail: "Genesys Cloud denied the gateway's OAuth client: " + upstreamMessage(ae), Cause: err}
+				Detail: "Genesys Cloud denied the gateway's OAuth client a permission" + upstreamRef(ae), Cause: err}
 		case ae.Status >= 400 && ae.Status < 500:
 			return &scim.Error{Status: http.StatusBadRequest, ScimType: scim.InvalidValue,
-				Detail: "Genesys Cloud rejected the request: " + upstreamMessage(ae), Cause: err}
+				Detail: "Genesys Cloud rejected the request" + upstreamRef(ae), Cause: err}
 		}
 	}
 	return &scim.Error{Status: http.StatusBadGateway, Detail: "Genesys Cloud answered with an error", Cause: err}
@@ -105,12 +110,33 @@ func unavailable(detail string, cause error) *scim.Error {
 	return &scim.Error{Status: http.StatusServiceUnavailable, Detail: detail, RetryAfter: unavailableRetryAfter, Cause: cause}
 }
 
-// upstreamMessage is Genesys's message and code, bounded and without URLs.
-func upstreamMessage(ae *genesys.APIError) string {
-	msg := strings.TrimSpace(urlPattern.ReplaceAllString(ae.Message, "<url>"))
-	if msg == "" {
-		msg = http.StatusText(ae.Status)
+// upstreamRef names a Genesys error for the caller without its message:
+// the code and the contextId Genesys support can look up. The message is
+// not echoed: it can quote values, internal names or URLs.
+func upstreamRef(ae *genesys.APIError) string {
+	var parts []string
+	if ae.Code != "" {
+		parts = append(parts, "code "+ae.Code)
 	}
+	if ae.ContextID != "" {
+		parts = append(parts, "contextId "+ae.ContextID)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// tokenLike finds what may be a credential in an upstream message: a JWT
+// (three base64url segments), a scheme and credential (Bearer, Basic), or
+// a long run of base64/hex characters.
+var tokenLike = regexp.MustCompile(`(?i)\b(?:bearer|basic)\s+\S+|[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|[A-Za-z0-9+/=_-]{32,}`)
+
+// scrubbedMessage is Genesys's message for the audit trail: URLs and
+// anything token-like replaced, bounded.
+func scrubbedMessage(msg string) string {
+	msg = urlPattern.ReplaceAllString(msg, "<url>")
+	msg = strings.TrimSpace(tokenLike.ReplaceAllString(msg, "<redacted>"))
 	if len(msg) > maxUpstreamDetail {
 		n := maxUpstreamDetail
 		for n > 0 && !utf8.RuneStart(msg[n]) {
@@ -118,10 +144,33 @@ func upstreamMessage(ae *genesys.APIError) string {
 		}
 		msg = msg[:n] + "..."
 	}
-	if ae.Code != "" {
-		msg += " (" + ae.Code + ")"
-	}
 	return msg
+}
+
+// apiErrorText is a Genesys error for the audit trail: status, code,
+// contextId and the scrubbed message.
+func apiErrorText(ae *genesys.APIError) string {
+	s := fmt.Sprintf("%d %s", ae.Status, ae.Code)
+	if ae.ContextID != "" {
+		s += " contextId " + ae.ContextID
+	}
+	if m := scrubbedMessage(ae.Message); m != "" {
+		s += ": " + m
+	}
+	return s
+}
+
+// auditText is an error for an audit entry: what the caller was told (for a
+// *scim.Error), and the Genesys error behind it, if any, as apiErrorText.
+func auditText(err error) string {
+	s := err.Error()
+	if _, isSCIM := err.(*scim.Error); !isSCIM {
+		s = scrubbedMessage(s)
+	}
+	if ae, ok := genesys.AsAPIError(err); ok {
+		s += "; Genesys Cloud: " + apiErrorText(ae)
+	}
+	return s
 }
 
 // upstreamUserError is upstreamError with a not-found answer naming the user
@@ -199,13 +248,13 @@ func refused(err error) bool {
 	return ok && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusTooManyRequests
 }
 
-// errorText is an error for an audit entry: Genesys's status, code and
-// message for API errors (never a URL), the error text otherwise.
+// errorText is an error for an audit entry about a step: apiErrorText for a
+// Genesys answer, the scrubbed error text otherwise.
 func errorText(err error) string {
 	if ae, ok := genesys.AsAPIError(err); ok {
-		return fmt.Sprintf("%d %s", ae.Status, upstreamMessage(ae))
+		return apiErrorText(ae)
 	}
-	return urlPattern.ReplaceAllString(err.Error(), "<url>")
+	return scrubbedMessage(err.Error())
 }
 
 // isContextError reports an error caused by a context ending (a caller gone,

@@ -58,7 +58,7 @@ func TestNewValidates(t *testing.T) {
 
 func TestUpstreamError(t *testing.T) {
 	api := func(status int, code, msg string) error {
-		return fmt.Errorf("wrapped: %w", &genesys.APIError{Status: status, Code: code, Message: msg, Endpoint: "POST /api/v2/users"})
+		return fmt.Errorf("wrapped: %w", &genesys.APIError{Status: status, Code: code, Message: msg, ContextID: "ctx-1", Endpoint: "POST /api/v2/users"})
 	}
 	tests := []struct {
 		name       string
@@ -76,8 +76,8 @@ func TestUpstreamError(t *testing.T) {
 		{"not found", api(404, "not.found", "nope"), 404, "", false, ""},
 		{"conflict", api(400, "general.conflict", "conflicting users"), 409, scim.Uniqueness, false, ""},
 		{"version mismatch", api(409, "version.mismatch", "stale"), 503, "", true, ""},
-		{"validation", api(400, "bad.request", "title is too long, see https://developer.genesys.cloud/x"), 400, scim.InvalidValue, false, "title is too long"},
-		{"forbidden", api(403, "missing.permissions", "missing directory:user:add"), 502, "", false, "directory:user:add"},
+		{"validation", api(400, "bad.request", "title is too long, see https://developer.genesys.cloud/x"), 400, scim.InvalidValue, false, "code bad.request, contextId ctx-1"},
+		{"forbidden", api(403, "missing.permissions", "missing directory:user:add"), 502, "", false, "code missing.permissions, contextId ctx-1"},
 		{"server error", api(500, "internal.server.error", "boom"), 502, "", false, ""},
 		{"other", errors.New("something"), 502, "", false, ""},
 	}
@@ -94,7 +94,9 @@ func TestUpstreamError(t *testing.T) {
 			if !strings.Contains(se.Detail, tt.detailHas) {
 				t.Errorf("detail %q lacks %q", se.Detail, tt.detailHas)
 			}
-			for _, leak := range []string{"http://", "https://", "/api/v2", "POST "} {
+			// Genesys's own message is never echoed: it can quote values,
+			// internal names and URLs.
+			for _, leak := range []string{"http://", "https://", "/api/v2", "POST ", "too long", "directory:user", "conflicting", "boom"} {
 				if strings.Contains(se.Detail, leak) {
 					t.Errorf("detail %q leaks %q", se.Detail, leak)
 				}
@@ -119,10 +121,25 @@ func TestUpstreamError(t *testing.T) {
 	}
 }
 
-func TestUpstreamMessageBounded(t *testing.T) {
-	long := strings.Repeat("é", 400)
-	msg := upstreamMessage(&genesys.APIError{Status: 400, Code: "c", Message: long})
-	if len(msg) > maxUpstreamDetail+20 || !strings.HasSuffix(msg, "(c)") || !utf8.ValidString(msg) {
-		t.Errorf("message not bounded cleanly: %d bytes", len(msg))
+// The audit keeps Genesys's status, code and contextId, and its message
+// scrubbed of URLs and anything token-like, bounded.
+func TestAuditTextScrubsUpstreamMessages(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLWJ5dGVz"
+	ae := &genesys.APIError{Status: 400, Code: "bad.request", ContextID: "ctx-9",
+		Message: "token " + jwt + " for Bearer abc.def refused, see https://api.example/x?key=1, secret " + strings.Repeat("A", 40)}
+	got := auditText(upstreamError(fmt.Errorf("wrapped: %w", ae)))
+	for _, want := range []string{"400 bad.request", "contextId ctx-9", "refused", "<url>", "<redacted>"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("audit text %q lacks %q", got, want)
+		}
+	}
+	for _, leak := range []string{jwt, "abc.def", "https://", strings.Repeat("A", 40)} {
+		if strings.Contains(got, leak) {
+			t.Errorf("audit text %q keeps %q", got, leak)
+		}
+	}
+	long := scrubbedMessage(strings.Repeat("é", 400))
+	if len(long) > maxUpstreamDetail+5 || !utf8.ValidString(long) {
+		t.Errorf("message not bounded cleanly: %d bytes", len(long))
 	}
 }

@@ -60,7 +60,9 @@ func TestListWindows(t *testing.T) {
 		}
 	}
 	wins = append(wins, win{-5, 3}, win{0, 4}, win{1, -2}, win{3, 1000}, win{1, 100}, win{24, 5},
-		win{1_000_000, 10}, win{1 << 62, 5})
+		win{1_000_000, 10}, win{1 << 62, 5},
+		// Near the 10,000 results Genesys search pages to: planned within it.
+		win{9_961, 39}, win{9_995, 10}, win{10_000, 100}, win{10_001, 1})
 	for _, w := range wins {
 		before := ic.count(isSearch)
 		res, err := env.gw.ListUsers(env.ctx(), &scim.ListQuery{StartIndex: w.start, Count: w.count})

@@ -6,6 +6,8 @@ import (
 
 	"github.com/patrickmn/go-cache"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/caddyscim/caddyscim/internal/keylock"
 )
 
 // How long Shared remembers things.
@@ -50,7 +52,7 @@ type Shared struct {
 	// a bulk load check each manager once.
 	knownUsers *cache.Cache
 	// createLocks serialises creates per normalised email.
-	createLocks keyedMutex
+	createLocks keylock.Mutex[string]
 }
 
 // NewShared returns empty shared state.

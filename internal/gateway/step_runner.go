@@ -176,6 +176,7 @@ func (r *stepRunner) cancel(ctx context.Context, userID string, kinds ...string)
 
 // runEntry is the outbox's RunFunc: it replays one stored step.
 func (r *stepRunner) runEntry(ctx context.Context, e outbox.Entry) error {
+	ctx = genesys.WithFlow(ctx) // takes turns with requests for pacing
 	var s step
 	if err := json.Unmarshal(e.Payload, &s); err != nil || s.UserID == "" {
 		r.dropped.add(e.ID)

@@ -28,7 +28,7 @@ func (g *userOps) CreateUser(ctx context.Context, u *scim.User) (*scim.User, boo
 		// 409 under on_duplicate conflict, which err then carries).
 		ev := audit.Event{Name: res.event, Outcome: audit.Success, Status: res.status, GenesysID: res.user.ID, Email: p.Email}
 		if err != nil {
-			ev.Outcome, ev.Error = audit.Denied, err.Error()
+			ev.Outcome, ev.Error = audit.Denied, auditText(err)
 		}
 		g.record(ctx, ev)
 		if err != nil {
@@ -41,7 +41,7 @@ func (g *userOps) CreateUser(ctx context.Context, u *scim.User) (*scim.User, boo
 
 // create runs the create under the per-email lock.
 func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error) {
-	unlock, err := g.shared.createLocks.lock(ctx, p.Email)
+	unlock, err := g.shared.createLocks.Lock(ctx, p.Email)
 	if err != nil {
 		return nil, unavailable("the request ended while a create of the same user was running", err)
 	}
@@ -52,7 +52,7 @@ func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error)
 		// SCIM_ROUTING_ERROR is for routing that cannot be done (an unknown
 		// name); a lookup Genesys failed to answer is only a failed create.
 		if isConfigError(err) {
-			g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed, Email: p.Email, Error: err.Error()})
+			g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed, Email: p.Email, Error: auditText(err)})
 		}
 		return nil, err
 	}
@@ -360,7 +360,7 @@ func (g *userOps) createFailed(ctx context.Context, userID, email string, err er
 		status = se.Status
 	}
 	g.record(ctx, audit.Event{Name: audit.UserCreateError, Outcome: audit.Failed, Status: status,
-		GenesysID: userID, Email: email, Error: err.Error()})
+		GenesysID: userID, Email: email, Error: auditText(err)})
 	return err
 }
 

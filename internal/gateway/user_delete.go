@@ -20,7 +20,7 @@ func (g *userOps) DeleteUser(ctx context.Context, id string, pre scim.Preconditi
 	if err != nil {
 		err = upstreamUserError(err, id)
 		g.record(ctx, audit.Event{Name: audit.UserDeleted, Outcome: audit.Failed, Status: statusOf(err),
-			GenesysID: id, Email: email, Error: err.Error()})
+			GenesysID: id, Email: email, Error: auditText(err)})
 		return err
 	}
 	g.record(ctx, audit.Event{Name: audit.UserDeleted, Outcome: audit.Success, Status: http.StatusNoContent,

@@ -34,7 +34,7 @@ func (g *userOps) ListUsers(ctx context.Context, q *scim.ListQuery) (*scim.ListR
 	if err != nil {
 		err = upstreamError(err)
 		g.record(ctx, audit.Event{Name: audit.UserListError, Outcome: audit.Failed,
-			Status: statusOf(err), Error: err.Error()})
+			Status: statusOf(err), Error: auditText(err)})
 		return nil, err
 	}
 	g.record(ctx, audit.Event{Name: audit.UserListQuery, Outcome: audit.Success, Status: http.StatusOK})
@@ -71,9 +71,10 @@ func windowOf(all []*scim.User, q *scim.ListQuery) *scim.ListResult {
 // (planWindow), skipping the second page when the first shows it would be
 // empty.
 func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCriteria, q *scim.ListQuery) (*scim.ListResult, error) {
-	w := planWindow(q.StartIndex, q.Count)
-	if w.count > 0 && w.offset() >= deepPagingLimit {
-		// Check the total before asking for a page that deep.
+	w, ok := planReachableWindow(q.StartIndex, q.Count)
+	if !ok {
+		// Beyond what search can page to: an empty page if the results end
+		// before it, else the client must narrow its filter.
 		r, err := g.search(ctx, criteria, 1, 1)
 		if err != nil {
 			return nil, err
@@ -81,6 +82,8 @@ func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 		if w.offset() >= r.Total {
 			return &scim.ListResult{Total: r.Total}, nil
 		}
+		return nil, scim.Errorf(http.StatusBadRequest, scim.TooMany,
+			"Genesys Cloud search serves the first %d results only; narrow the filter", deepPagingLimit)
 	}
 	first, err := g.search(ctx, criteria, w.pageSize, w.firstPage)
 	if err != nil {

@@ -23,7 +23,7 @@ func (g *userOps) GetUser(ctx context.Context, id string) (*scim.User, error) {
 		err = upstreamUserError(err, id)
 	}
 	g.record(ctx, audit.Event{Name: audit.UserRead, Outcome: audit.Failed, Status: statusOf(err),
-		GenesysID: id, Error: err.Error()})
+		GenesysID: id, Error: auditText(err)})
 	return nil, err
 }
 

@@ -13,9 +13,9 @@ import (
 )
 
 // restore brings back a soft-deleted holder of the email, as Genesys's own
-// SCIM and Terraform provider do: PATCH state active with its version, then
-// the fields with the fresh version, then external id and routing. The
-// caller gets 201.
+// SCIM and Terraform provider do: PATCH state active with its version, move
+// it back to the division new users go to, then the fields with the fresh
+// version, then external id and routing. The caller gets 201.
 func (g *userOps) restore(ctx context.Context, p *profile, plan *routingPlan, del *genesys.User) (*createResult, error) {
 	u, err := g.patchUserVersioned(ctx, del.ID, genesys.StateDeleted, del.Version, genesys.UpdateUser{State: genesys.StateActive})
 	if err != nil {
@@ -39,8 +39,20 @@ func (g *userOps) finishRestore(ctx context.Context, p *profile, plan *routingPl
 	if p.ManagerID != "" {
 		upd.Manager = &p.ManagerID
 	}
+	version := u.Version
+	// Genesys restores a user into the home division; new users of this
+	// gateway go to the configured one (or the request's), so the restored
+	// agent is moved back, as the Terraform provider does after its restore
+	// (POST /api/v2/authorization/divisions/{divisionId}/objects/USER). The
+	// move changes the version: the field PATCH reads it afresh.
+	if div := firstNonEmpty(p.DivisionID, g.cfg.DivisionID); div != "" && (u.Division == nil || u.Division.ID != div) {
+		if err := g.cfg.Client.MoveToDivision(ctx, div, []string{u.ID}); err != nil {
+			return nil, restoreFailed(rc.ID, err)
+		}
+		version = 0
+	}
 	var err error
-	if u, err = g.patchUserVersioned(ctx, u.ID, "", u.Version, upd); err != nil {
+	if u, err = g.patchUserVersioned(ctx, u.ID, "", version, upd); err != nil {
 		return nil, restoreFailed(rc.ID, err)
 	}
 	if desiredState(p) == genesys.StateInactive && u.State != genesys.StateInactive {

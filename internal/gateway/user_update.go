@@ -29,7 +29,7 @@ func (g *userOps) writeUser(ctx context.Context, id string, pre scim.Preconditio
 	if err != nil {
 		err = upstreamUserError(err, id)
 		ev := audit.Event{Name: audit.UserUpdated, Outcome: audit.Failed, Status: statusOf(err),
-			GenesysID: id, Error: err.Error()}
+			GenesysID: id, Error: auditText(err)}
 		if w != nil {
 			ev.Email = w.prof.Email
 		}
@@ -80,7 +80,7 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 			if plan, err = g.resolveRouting(ctx, prof.Groups, prof.Skills, prof.Languages); err != nil {
 				if isConfigError(err) {
 					g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed,
-						GenesysID: id, Email: prof.Email, Error: err.Error()})
+						GenesysID: id, Email: prof.Email, Error: auditText(err)})
 				}
 				return w, err
 			}

@@ -54,6 +54,39 @@ func planWindow(startIndex, count int) window {
 	return window{pageSize: count, firstPage: page + 1, pages: 2, skip: offset - page*count, count: count}
 }
 
+// planReachableWindow is planWindow within the deepPagingLimit results
+// Genesys search serves (its published limit: pageSize x pageNumber at most
+// 10,000): a window that reaches past it is served short, as RFC 7644
+// section 3.4.2.4 allows ("MAY return fewer"). ok is false when the window
+// starts beyond the limit: no page can serve it.
+func planReachableWindow(startIndex, count int) (w window, ok bool) {
+	w = planWindow(startIndex, count)
+	if w.count == 0 || w.end() <= deepPagingLimit {
+		return w, true
+	}
+	offset := w.offset()
+	if offset >= deepPagingLimit {
+		return w, false
+	}
+	// The longest window from offset whose pages end within the limit: one
+	// page of the smallest size that holds it, else two pages of its count
+	// (pageSize 1 always fits, since offset < deepPagingLimit).
+	for n := min(w.count, deepPagingLimit-offset); n > 1; n-- {
+		for size := n; size <= maxSearchPageSize; size++ {
+			if page := offset / size; page == (offset+n-1)/size && (page+1)*size <= deepPagingLimit {
+				return window{pageSize: size, firstPage: page + 1, pages: 1, skip: offset - page*size, count: n}, true
+			}
+		}
+		if page := offset / n; (page+2)*n <= deepPagingLimit {
+			return window{pageSize: n, firstPage: page + 1, pages: 2, skip: offset - page*n, count: n}, true
+		}
+	}
+	return window{pageSize: 1, firstPage: offset + 1, pages: 1, count: 1}, true
+}
+
+// end is how many results the window's pages reach (pageSize x last page).
+func (w window) end() int { return (w.firstPage + w.pages - 1) * w.pageSize }
+
 // offset is the 0-based index of the window's first result.
 func (w window) offset() int { return (w.firstPage-1)*w.pageSize + w.skip }
 

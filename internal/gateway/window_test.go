@@ -68,3 +68,32 @@ func TestPlanWindowPrefersOnePage(t *testing.T) {
 		t.Errorf("an oversized startIndex is clamped: %+v", w)
 	}
 }
+
+// TestPlanReachableWindow: near Genesys's 10,000-result paging limit a
+// window is served short but never planned past the limit, and a window
+// starting beyond it cannot be planned at all.
+func TestPlanReachableWindow(t *testing.T) {
+	for start := deepPagingLimit - 150; start <= deepPagingLimit+2; start++ {
+		for _, count := range []int{0, 1, 7, 39, 50, 99, 100, 250} {
+			w, ok := planReachableWindow(start, count)
+			if start > deepPagingLimit && count > 0 {
+				if ok {
+					t.Fatalf("planReachableWindow(%d, %d) = %+v, want not ok", start, count, w)
+				}
+				continue
+			}
+			if !ok {
+				t.Fatalf("planReachableWindow(%d, %d) not ok", start, count)
+			}
+			if count == 0 {
+				continue
+			}
+			if w.end() > deepPagingLimit || w.offset() != start-1 || w.count < 1 || w.count > min(count, maxSearchPageSize) {
+				t.Fatalf("planReachableWindow(%d, %d) = %+v (end %d)", start, count, w, w.end())
+			}
+			if start-1+w.count < min(start-1+min(count, maxSearchPageSize), deepPagingLimit) {
+				t.Fatalf("planReachableWindow(%d, %d) = %+v serves fewer than it could", start, count, w)
+			}
+		}
+	}
+}

@@ -58,9 +58,34 @@ func newLimiter(n int, window time.Duration) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(r), burst)
 }
 
-// pace waits for the limiter's next slot on the client's clock. A cancelled
-// caller gives its reservation back.
+// flowKey is the context key of a caller's pacing flow (WithFlow).
+type flowKey struct{}
+
+// flow identifies one caller's calls; its address is the identity.
+type flow struct{ _ byte }
+
+// WithFlow marks ctx as one caller's flow (one SCIM request, one outbox
+// entry): its calls take their pacing slots one at a time. The limiter hands
+// out slots in the order they are asked for, so without this a caller with
+// many calls in flight (fifty name lookups, a membership change) books a run
+// of slots ahead of everyone else; with it, each flow holds at most one
+// pending slot and flows take turns: no caller gets more than its share of
+// the outbound rate, and one that hangs up gives back the slot it waits for.
+func WithFlow(ctx context.Context) context.Context {
+	return context.WithValue(ctx, flowKey{}, &flow{})
+}
+
+// pace waits for the limiter's next slot on the client's clock, after the
+// caller's flow's turn (WithFlow). A cancelled caller gives its reservation
+// back.
 func (c *Client) pace(ctx context.Context) error {
+	if f, ok := ctx.Value(flowKey{}).(*flow); ok {
+		unlock, err := c.turns.Lock(ctx, f)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 	now := c.clock.Now()
 	r := c.limiter.ReserveN(now, 1)
 	if !r.OK() { // cannot happen with burst >= 1; kept so a change cannot hang

@@ -2,7 +2,10 @@ package genesys
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,5 +120,52 @@ func TestPacingBacklog(t *testing.T) {
 	want := 11 * time.Minute / 295
 	if d := c.PacingBacklog(); d < want-time.Millisecond || d > want+time.Millisecond {
 		t.Fatalf("backlog %v, want %v (ten queued calls and its own slot)", d, want)
+	}
+}
+
+// Flows take turns: a caller with thirty calls in flight in one flow holds
+// one pending slot at a time, so another caller's single call arrives within
+// a couple of slots of being made instead of after the thirty. Without flows
+// the limiter serves the slots in the order they were booked.
+func TestFlowsTakeTurns(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		flows    bool
+		maxAfter int // arrivals between the light call's start and its own
+	}{{"with flows", true, 2}, {"without flows", false, 1 << 30}} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeGenesys(t, okJSON(userJSON))
+			c := f.client(func(cfg *Config) { cfg.RateLimit, cfg.RateWindow = 40, time.Second })
+			heavy, light := context.Background(), context.Background()
+			if tc.flows {
+				heavy, light = WithFlow(heavy), WithFlow(light)
+			}
+			var wg sync.WaitGroup
+			for i := range 30 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := c.GetUser(heavy, fmt.Sprint("heavy-", i), ""); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			for len(f.Requests()) < 5 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			before := len(f.Requests())
+			if _, err := c.GetUser(light, "light", ""); err != nil {
+				t.Fatal(err)
+			}
+			reqs := f.Requests()
+			pos := slices.IndexFunc(reqs, func(r recordedRequest) bool { return strings.HasSuffix(r.Path, "/light") })
+			if after := pos - before; after > tc.maxAfter {
+				t.Errorf("the light call arrived %d calls after it was made, want at most %d", after, tc.maxAfter)
+			}
+			if !tc.flows && pos-before < 10 {
+				t.Errorf("without flows the light call arrived %d calls after it was made; the test no longer shows the queue", pos-before)
+			}
+			wg.Wait()
+		})
 	}
 }

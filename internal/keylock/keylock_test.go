@@ -1,4 +1,4 @@
-package gateway
+package keylock
 
 import (
 	"context"
@@ -9,14 +9,14 @@ import (
 )
 
 func TestKeyedMutexSerialisesPerKey(t *testing.T) {
-	var k keyedMutex
+	var k Mutex[string]
 	var inside, maxInside atomic.Int32
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			unlock, err := k.lock(context.Background(), "same@example.com")
+			unlock, err := k.Lock(context.Background(), "same@example.com")
 			if err != nil {
 				t.Error(err)
 				return
@@ -37,17 +37,17 @@ func TestKeyedMutexSerialisesPerKey(t *testing.T) {
 	if maxInside.Load() != 1 {
 		t.Errorf("%d holders at once, want 1", maxInside.Load())
 	}
-	if k.size() != 0 {
-		t.Errorf("%d keys left after all unlocked, want 0 (memory must not grow)", k.size())
+	if k.Size() != 0 {
+		t.Errorf("%d keys left after all unlocked, want 0 (memory must not grow)", k.Size())
 	}
 }
 
 func TestKeyedMutexOtherKeysIndependent(t *testing.T) {
-	var k keyedMutex
-	unlockA, _ := k.lock(context.Background(), "a")
+	var k Mutex[string]
+	unlockA, _ := k.Lock(context.Background(), "a")
 	done := make(chan struct{})
 	go func() {
-		unlockB, err := k.lock(context.Background(), "b")
+		unlockB, err := k.Lock(context.Background(), "b")
 		if err == nil {
 			unlockB()
 		}
@@ -60,24 +60,24 @@ func TestKeyedMutexOtherKeysIndependent(t *testing.T) {
 	}
 	unlockA()
 	unlockA() // a second call is harmless
-	if k.size() != 0 {
-		t.Errorf("%d keys left", k.size())
+	if k.Size() != 0 {
+		t.Errorf("%d keys left", k.Size())
 	}
 }
 
 func TestKeyedMutexCancelledWait(t *testing.T) {
-	var k keyedMutex
-	unlock, _ := k.lock(context.Background(), "a")
+	var k Mutex[string]
+	unlock, _ := k.Lock(context.Background(), "a")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := k.lock(ctx, "a"); err == nil {
+	if _, err := k.Lock(ctx, "a"); err == nil {
 		t.Fatal("lock with a cancelled context succeeded while held")
 	}
 	unlock()
-	if k.size() != 0 {
-		t.Errorf("%d keys left after a cancelled waiter", k.size())
+	if k.Size() != 0 {
+		t.Errorf("%d keys left after a cancelled waiter", k.Size())
 	}
-	u2, err := k.lock(context.Background(), "a")
+	u2, err := k.Lock(context.Background(), "a")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,17 +1,19 @@
-package gateway
+// Package keylock serialises work per key with locks that a cancelled
+// context can stop waiting for: creates per email in the gateway, pacing
+// turns per request in the Genesys client.
+package keylock
 
 import (
 	"context"
 	"sync"
 )
 
-// keyedMutex serialises work per key (a normalised email) with a lock that a
-// cancelled context can stop waiting for. Entries exist only while someone
-// holds or waits for a key, so memory does not grow with the number of keys
-// ever seen. The zero value is ready to use.
-type keyedMutex struct {
+// Mutex serialises work per key. Entries exist only while someone holds or
+// waits for a key, so memory does not grow with the number of keys ever
+// seen. The zero value is ready to use.
+type Mutex[K comparable] struct {
 	mu    sync.Mutex
-	locks map[string]*keyLock
+	locks map[K]*keyLock
 }
 
 type keyLock struct {
@@ -19,12 +21,12 @@ type keyLock struct {
 	refs  int           // holders plus waiters
 }
 
-// lock acquires key, waiting until it is free or ctx ends. The returned
-// function releases it and must be called exactly once.
-func (k *keyedMutex) lock(ctx context.Context, key string) (unlock func(), err error) {
+// Lock acquires key, waiting until it is free or ctx ends. The returned
+// function releases it; calling it more than once is harmless.
+func (k *Mutex[K]) Lock(ctx context.Context, key K) (unlock func(), err error) {
 	k.mu.Lock()
 	if k.locks == nil {
-		k.locks = map[string]*keyLock{}
+		k.locks = map[K]*keyLock{}
 	}
 	l := k.locks[key]
 	if l == nil {
@@ -52,7 +54,7 @@ func (k *keyedMutex) lock(ctx context.Context, key string) (unlock func(), err e
 
 // release drops one reference to l and forgets the key when nobody holds or
 // waits for it.
-func (k *keyedMutex) release(key string, l *keyLock) {
+func (k *Mutex[K]) release(key K, l *keyLock) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	l.refs--
@@ -61,8 +63,8 @@ func (k *keyedMutex) release(key string, l *keyLock) {
 	}
 }
 
-// size is the number of keys currently held or waited for (tests).
-func (k *keyedMutex) size() int {
+// Size is the number of keys currently held or waited for.
+func (k *Mutex[K]) Size() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return len(k.locks)
