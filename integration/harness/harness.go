@@ -209,6 +209,17 @@ func (s *Stack) Load(caddyfile string) {
 	}
 }
 
+// Restart stops Caddy and starts it again with the same configuration: the
+// state pooled across reloads (tokens, caches) is gone, as after a process
+// restart; storage stays.
+func (s *Stack) Restart() {
+	s.T.Helper()
+	if err := caddy.Stop(); err != nil {
+		s.T.Fatal(err)
+	}
+	s.Load(s.CaddyConfig)
+}
+
 func FreePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -201,7 +201,7 @@ func (g *userOps) findAfterUnknownOutcome(ctx context.Context, email string) (*g
 			case <-t.C:
 			}
 		}
-		u, err := g.searchByEmail(ctx, email, genesys.StateActive, genesys.StateInactive)
+		u, _, err := g.searchByEmail(ctx, email, genesys.StateActive, genesys.StateInactive)
 		if err == nil && u != nil {
 			return u, nil
 		}
@@ -213,43 +213,53 @@ func (g *userOps) findAfterUnknownOutcome(ctx context.Context, email string) (*g
 // searchByEmail finds the user holding email in one of states, by an EXACT
 // email criterion and an explicit state criterion, as the Genesys Terraform
 // provider searches (POST /api/v2/users/search); nil when none is visible.
-func (g *userOps) searchByEmail(ctx context.Context, email string, states ...string) (*genesys.User, error) {
+// twin reports a hit whose email is not email under the userName rule (the
+// index may fold Unicode case: the Kelvin sign finds "k"): Genesys sees one
+// address where the identity provider has two.
+func (g *userOps) searchByEmail(ctx context.Context, email string, states ...string) (u *genesys.User, twin bool, err error) {
 	res, err := g.cfg.Client.SearchUsers(ctx, genesys.SearchRequest{
 		PageSize:   25,
 		PageNumber: 1,
 		Query: []genesys.SearchCriteria{
-			{Type: genesys.SearchExact, Fields: []string{"email"}, Value: email},
-			{Type: genesys.SearchExact, Fields: []string{"state"}, Values: states},
+			{Type: genesys.SearchExact, Fields: []string{fieldEmail}, Value: email},
+			{Type: genesys.SearchExact, Fields: []string{fieldState}, Values: states},
 		},
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for i := range res.Results {
 		if sameAddress(res.Results[i].Email, email) {
-			return &res.Results[i], nil
+			return &res.Results[i], false, nil
 		}
 	}
-	return nil, nil
+	return nil, len(res.Results) > 0, nil
 }
 
 // resolveConflict handles general.conflict on create: an active or inactive
 // holder is an existing user (the duplicate policy decides); a soft-deleted
-// one is restored; none visible yet (index lag) is a 503, never a 409.
+// one is restored; none visible yet (index lag) is a 503, never a 409. A
+// holder whose email differs from this one but that Genesys treats as the
+// same (Unicode case folding) is another person: 409, never a merge.
 func (g *userOps) resolveConflict(ctx context.Context, p *profile, plan *routingPlan) (*createResult, error) {
-	u, err := g.searchByEmail(ctx, p.Email, genesys.StateActive, genesys.StateInactive)
+	u, twin, err := g.searchByEmail(ctx, p.Email, genesys.StateActive, genesys.StateInactive)
 	if err != nil {
 		return nil, upstreamError(err)
 	}
 	if u != nil {
 		return g.existingUser(ctx, p, plan, u)
 	}
-	del, err := g.searchByEmail(ctx, p.Email, genesys.StateDeleted)
+	del, delTwin, err := g.searchByEmail(ctx, p.Email, genesys.StateDeleted)
 	if err != nil {
 		return nil, upstreamError(err)
 	}
 	if del != nil {
 		return g.restore(ctx, p, plan, del)
+	}
+	if twin || delTwin {
+		return nil, &scim.Error{Status: http.StatusConflict, ScimType: scim.Uniqueness,
+			Detail: "Genesys Cloud holds a user whose email differs from userName " + p.Email +
+				" only by Unicode case folding; it is another identity and is not merged"}
 	}
 	return nil, unavailable("a Genesys Cloud user holds this email but is not visible yet; retry", nil)
 }

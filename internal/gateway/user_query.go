@@ -38,7 +38,9 @@ func stateCriterion() genesys.SearchCriteria {
 //   - otherwise criteria: one Genesys search. When postFilter is set the
 //     search holds an EXACT email conjunct, so it yields at most one user
 //     (emails are unique in Genesys) and the whole filter is re-evaluated in
-//     memory (the work-email rule, which Genesys cannot express).
+//     memory: the work-email rule, which Genesys cannot express, and the
+//     userName rule (the index may fold Unicode case, so the Kelvin sign
+//     would find "k"; in memory only ASCII letters fold).
 type queryPlan struct {
 	none       bool
 	lookup     *scim.Compare
@@ -82,7 +84,7 @@ func planQuery(f scim.Filter) (*queryPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		if c, ok := term.(*scim.Compare); ok && c.Attr == scim.AttrWorkEmail && c.Op == "eq" && !n.never {
+		if c, ok := term.(*scim.Compare); ok && isEmailAttr(c.Attr) && c.Op == "eq" && !n.never {
 			plan.postFilter = true
 		}
 		rest = append(rest, n)
