@@ -39,6 +39,13 @@ const (
 	RoutingError      = "SCIM_ROUTING_ERROR"
 	AuthFail          = "SCIM_AUTH_FAIL"
 	RBACDeny          = "SCIM_RBAC_DENY"
+
+	GroupCreated   = "SCIM_GROUP_CREATED"
+	GroupUpdated   = "SCIM_GROUP_UPDATED"
+	GroupDeleted   = "SCIM_GROUP_DELETED"
+	GroupRead      = "SCIM_GROUP_READ"
+	GroupListQuery = "SCIM_GROUP_LIST_QUERY"
+	GroupError     = "SCIM_GROUP_ERROR"
 )
 
 // Outcomes.
@@ -113,6 +120,13 @@ type Event struct {
 	Error     string // why it failed or was denied; never secret material
 	// Operation overrides the request's operation (background work has none).
 	Operation string
+
+	// Group decisions: the Genesys group, its name, and how many members a
+	// change added and removed (omitted when zero).
+	GenesysGroupID string
+	GroupName      string
+	MembersAdded   int
+	MembersRemoved int
 }
 
 // Logger writes audit entries. The zero value and a nil *Logger discard.
@@ -132,7 +146,7 @@ func (l *Logger) Record(ctx context.Context, ev Event) {
 	if ce == nil {
 		return
 	}
-	fields := make([]zap.Field, 0, 16)
+	fields := make([]zap.Field, 0, 20)
 	fields = append(fields, zap.String("event", ev.Name))
 	req := FromContext(ctx)
 	op := ev.Operation
@@ -161,6 +175,18 @@ func (l *Logger) Record(ctx context.Context, ev Event) {
 	}
 	if ev.Email != "" {
 		fields = append(fields, zap.String("email", ev.Email))
+	}
+	if ev.GenesysGroupID != "" {
+		fields = append(fields, zap.String("genesys_group_id", ev.GenesysGroupID))
+	}
+	if ev.GroupName != "" {
+		fields = append(fields, zap.String("group_name", ev.GroupName))
+	}
+	if ev.MembersAdded != 0 {
+		fields = append(fields, zap.Int("members_added", ev.MembersAdded))
+	}
+	if ev.MembersRemoved != 0 {
+		fields = append(fields, zap.Int("members_removed", ev.MembersRemoved))
 	}
 	if ev.Outcome != "" {
 		fields = append(fields, zap.String("outcome", ev.Outcome))

@@ -23,10 +23,12 @@ func TestRecordFields(t *testing.T) {
 	l.Record(ctx, Event{Name: UserCreated, Outcome: Success, Status: 201, GenesysID: "g-1", Email: "a@b.c"})
 	l.Record(context.Background(), Event{Name: RoutingAssigned, Outcome: Success, Operation: "outbox"})
 	l.Record(ctx, Event{Name: UserCreateError, Outcome: Failed, Status: 503, Error: errors.New("upstream down").Error()})
+	l.Record(ctx, Event{Name: GroupUpdated, Outcome: Success, Status: 204, GenesysGroupID: "grp-1", GroupName: "Sales",
+		MembersAdded: 3})
 
 	entries := logs.All()
-	if len(entries) != 3 {
-		t.Fatalf("%d entries, want 3", len(entries))
+	if len(entries) != 4 {
+		t.Fatalf("%d entries, want 4", len(entries))
 	}
 	for _, tc := range []struct {
 		i       int
@@ -40,7 +42,9 @@ func TestRecordFields(t *testing.T) {
 		{1, map[string]any{"event": RoutingAssigned, "operation": "outbox", "outcome": "success"},
 			[]string{"request_id", "actor", "roles", "client_ip", "status", "duration", "upstream_calls", "genesys_id", "email", "error"}},
 		{2, map[string]any{"event": UserCreateError, "outcome": "failed", "status": int64(503), "error": "upstream down"},
-			[]string{"genesys_id", "email"}},
+			[]string{"genesys_id", "email", "genesys_group_id", "group_name", "members_added", "members_removed"}},
+		{3, map[string]any{"event": GroupUpdated, "genesys_group_id": "grp-1", "group_name": "Sales", "members_added": int64(3)},
+			[]string{"genesys_id", "email", "members_removed"}},
 	} {
 		fields := entries[tc.i].ContextMap()
 		for k, v := range tc.want {

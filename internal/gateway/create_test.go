@@ -343,7 +343,7 @@ func TestCreateFailedStepCompletesFromOutbox(t *testing.T) {
 	}
 	creates := env.calls(epCreate)
 	env.emu.ClearFaults() // Genesys recovers
-	env.gw.steps.outbox.RunNow()
+	env.gw.outbox.RunNow()
 	env.eventually(func() bool { u, _ := env.emu.User(out.ID); return len(u.Skills) == 1 })
 	if got := env.user("frank@example.com").Skills[0]; got.Name != "Billing" || got.Proficiency != 2 {
 		t.Errorf("skill = %+v", got)

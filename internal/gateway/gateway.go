@@ -13,6 +13,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/certmagic"
@@ -45,6 +46,8 @@ type Config struct {
 	// 503 with Retry-After and the identical retry converges).
 	Storage      certmagic.Storage
 	OutboxPrefix string
+	// GroupPrefix is where groups' externalIds are kept in Storage.
+	GroupPrefix  string
 	OutboxMaxAge time.Duration // default outbox.DefaultMaxAge
 
 	// tuneOutbox, if set, adjusts the outbox configuration (tests shorten
@@ -85,11 +88,16 @@ func New(cfg Config) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
+	if cfg.GroupPrefix == "" {
+		cfg.GroupPrefix = "scim_genesys/groups"
+	}
 	if cfg.Shared == nil {
 		cfg.Shared = NewShared()
 	}
 	c := &core{cfg: cfg, shared: cfg.Shared, log: cfg.Logger, blocks: blocks}
 	c.names = &nameResolver{client: cfg.Client, shared: cfg.Shared, onLookup: cfg.OnNameLookup}
+	c.reconcile = &reconciler{core: c}
+	c.groupExternalIDs = &groupExternalIDs{storage: cfg.Storage, prefix: strings.TrimRight(cfg.GroupPrefix, "/")}
 	c.steps = &stepRunner{core: c,
 		queues: newQueueBatcher(cfg.Client.AddQueueMembers, queueBatchMax, pacedWindow(cfg.Client.PacingBacklog))}
 	if cfg.Storage != nil {
@@ -97,9 +105,9 @@ func New(cfg Config) (*Gateway, error) {
 			Storage:    cfg.Storage,
 			Prefix:     cfg.OutboxPrefix,
 			MaxAge:     cfg.OutboxMaxAge,
-			Run:        c.steps.runEntry,
-			OnComplete: c.steps.entryCompleted,
-			OnGiveUp:   c.steps.entryGivenUp,
+			Run:        c.runEntry,
+			OnComplete: c.entryCompleted,
+			OnGiveUp:   c.entryGivenUp,
 			Logger:     cfg.Logger.Named("outbox"),
 		}
 		if cfg.tuneOutbox != nil {
@@ -109,7 +117,7 @@ func New(cfg Config) (*Gateway, error) {
 		if err != nil {
 			return nil, fmt.Errorf("gateway: outbox: %w", err)
 		}
-		c.steps.outbox = ob
+		c.outbox = ob
 	}
 	return &Gateway{userOps: &userOps{core: c}, core: c}, nil
 }
@@ -117,14 +125,14 @@ func New(cfg Config) (*Gateway, error) {
 // Start begins background work (the outbox worker). The queue-member batcher
 // needs no worker: the first create of a batch flushes it.
 func (g *Gateway) Start() {
-	if ob := g.core.steps.outbox; ob != nil {
+	if ob := g.core.outbox; ob != nil {
 		ob.Start()
 	}
 }
 
 // Close stops background work and waits for it.
 func (g *Gateway) Close() {
-	if ob := g.core.steps.outbox; ob != nil {
+	if ob := g.core.outbox; ob != nil {
 		ob.Stop()
 	}
 }
@@ -132,7 +140,7 @@ func (g *Gateway) Close() {
 // OutboxStats reports the outbox depth and oldest entry age (zero without an
 // outbox), for metrics.
 func (g *Gateway) OutboxStats() (depth int, oldest time.Duration) {
-	if ob := g.core.steps.outbox; ob != nil {
+	if ob := g.core.outbox; ob != nil {
 		return ob.Stats()
 	}
 	return 0, 0

@@ -46,7 +46,7 @@ func TestNewValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	if g.cfg.ExternalIDAuthority != "scim" || g.cfg.OnDuplicate != ReturnExisting ||
-		g.steps.outbox != nil || g.shared == nil {
+		g.outbox != nil || g.shared == nil {
 		t.Errorf("defaults not applied: %+v", g.cfg)
 	}
 	g.Start()

@@ -25,7 +25,8 @@ type nameResolver struct {
 // resolve returns the id of the skill, language or queue named name,
 // "" when Genesys has none. Results are cached in Shared (hits for
 // routingHitTTL, misses for routingMissTTL) and concurrent lookups of one
-// name share a call.
+// name share a call (sharedCall: a caller that hangs up stops the lookups
+// it leads).
 func (n *nameResolver) resolve(ctx context.Context, kind, name string) (string, error) {
 	key := kind + "\x00" + name
 	v, hit := n.shared.routing.Get(key)
@@ -35,23 +36,7 @@ func (n *nameResolver) resolve(ctx context.Context, kind, name string) (string, 
 	if hit {
 		return v.(string), nil
 	}
-	for {
-		id, err, shared := n.lookup(ctx, kind, name, key)
-		// A shared lookup ends with its leader's context: when the leader's
-		// caller went away and this one is still here, look again (this
-		// caller then leads).
-		if shared && isContextError(err) && ctx.Err() == nil {
-			continue
-		}
-		return id, err
-	}
-}
-
-// lookup runs (or joins) the one upstream lookup of key. It runs on the
-// leading caller's context, so a caller that hangs up stops its lookups and
-// gives back their pacing slots instead of leaving them to run on.
-func (n *nameResolver) lookup(ctx context.Context, kind, name, key string) (id string, err error, shared bool) {
-	ch := n.shared.lookups.DoChan(key, func() (any, error) {
+	return sharedCall(ctx, &n.shared.lookups, key, func(ctx context.Context) (string, error) {
 		var ent *genesys.NamedEntity
 		var err error
 		switch kind {
@@ -70,15 +55,6 @@ func (n *nameResolver) lookup(ctx context.Context, kind, name, key string) (id s
 			return "", nil
 		}
 		n.shared.routing.Set(strings.Clone(key), strings.Clone(ent.ID), routingHitTTL)
-		return ent.ID, nil
+		return strings.Clone(ent.ID), nil
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return "", r.Err, r.Shared
-		}
-		return r.Val.(string), nil, r.Shared
-	case <-ctx.Done():
-		return "", ctx.Err(), false
-	}
 }

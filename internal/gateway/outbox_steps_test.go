@@ -122,7 +122,7 @@ func TestOutboxEntryOutcomes(t *testing.T) {
 		Items: []genesys.Proficiency{{ID: billing, Proficiency: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	env.gw.steps.outbox.RunNow()
+	env.gw.outbox.RunNow()
 	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
 	env.eventually(func() bool { return len(env.events(audit.RoutingError)) == 1 })
 	if ev := env.events(audit.RoutingError)[0]; eventField(ev, "genesys_id") != "no-such-user" ||
@@ -133,7 +133,7 @@ func TestOutboxEntryOutcomes(t *testing.T) {
 		t.Errorf("%d SCIM_ROUTING_ASSIGNED entries for a dropped step", n)
 	}
 
-	env.gw.steps.entryGivenUp(outboxEntry(t, step{Kind: stepQueue, UserID: "u-9", Email: "late@example.com", QueueID: "q-1"}),
+	env.gw.core.entryGivenUp(outboxEntry(t, step{Kind: stepQueue, UserID: "u-9", Email: "late@example.com", QueueID: "q-1"}),
 		&genesys.UnavailableError{Endpoint: "POST /api/v2/routing/queues/{id}/members", Err: errors.New("503")})
 	evs := env.events(audit.RoutingError)
 	if len(evs) != 2 || !strings.Contains(eventField(evs[1], "error"), "gave up") || eventField(evs[1], "genesys_id") != "u-9" {
@@ -167,7 +167,7 @@ func TestWriteSupersedesQueuedExternalID(t *testing.T) {
 	if _, err := env.gw.ReplaceUser(env.ctx(), out.ID, &scim.User{UserName: "lou@example.com", ExternalID: "new-B"}, scim.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	env.gw.steps.outbox.RunNow()
+	env.gw.outbox.RunNow()
 	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
 	u := env.user("lou@example.com")
 	if !slices.Equal(u.ExternalIDs, []genesystest.ExternalID{{Authority: "scim", Key: "new-B"}}) {

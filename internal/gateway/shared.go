@@ -12,8 +12,9 @@ import (
 
 // How long Shared remembers things.
 const (
-	// recentCreateTTL covers the search index lag after a create (its
-	// search is eventually consistent): a user created moments ago is found by email from memory.
+	// recentCreateTTL covers the search index lag after a create (user
+	// search is eventually consistent): a user created moments ago is
+	// found by email from memory.
 	recentCreateTTL = 10 * time.Minute
 	// routingHitTTL keeps resolved skill, language and queue ids; renames
 	// upstream are picked up after it.
@@ -53,6 +54,10 @@ type Shared struct {
 	knownUsers *cache.Cache
 	// createLocks serialises creates per normalised email.
 	createLocks keylock.Mutex[string]
+	// groups is the organisation's groups by id and name.
+	groups groupIndex
+	// groupLocks serialises group creates and renames per GroupKey.
+	groupLocks keylock.Mutex[string]
 }
 
 // NewShared returns empty shared state.

@@ -23,7 +23,6 @@ import (
 type stepRunner struct {
 	*core
 	queues *queueBatcher
-	outbox *outbox.Outbox // nil without storage
 	// dropped holds outbox entry ids whose run ended in a permanent failure
 	// (already audited), so OnComplete does not also report them assigned.
 	dropped droppedSet
@@ -176,7 +175,6 @@ func (r *stepRunner) cancel(ctx context.Context, userID string, kinds ...string)
 
 // runEntry is the outbox's RunFunc: it replays one stored step.
 func (r *stepRunner) runEntry(ctx context.Context, e outbox.Entry) error {
-	ctx = genesys.WithFlow(ctx) // takes turns with requests for pacing
 	var s step
 	if err := json.Unmarshal(e.Payload, &s); err != nil || s.UserID == "" {
 		r.dropped.add(e.ID)
@@ -197,11 +195,7 @@ func (r *stepRunner) runEntry(ctx context.Context, e outbox.Entry) error {
 		r.record(ctx, ev)
 		return nil
 	}
-	var ra *genesys.RetryAfterError
-	if errors.As(err, &ra) {
-		return retryAfter{err: err, wait: ra.Wait}
-	}
-	return err
+	return withRetryAfter(err)
 }
 
 // entryCompleted is the outbox's OnComplete: the step is done.
@@ -214,9 +208,6 @@ func (r *stepRunner) entryCompleted(e outbox.Entry) {
 	ev := auditEvent(audit.RoutingAssigned, audit.Success, e.Key, s.Email, "")
 	ev.Operation = outboxOperation
 	r.record(context.Background(), ev)
-	if f := r.cfg.OnOutboxDone; f != nil {
-		f(false)
-	}
 }
 
 // entryGivenUp is the outbox's OnGiveUp: outbox_max_age passed.
@@ -228,9 +219,16 @@ func (r *stepRunner) entryGivenUp(e outbox.Entry, err error) {
 		"gave up after outbox_max_age: "+s.describe()+": "+errorText(err))
 	ev.Operation = outboxOperation
 	r.record(context.Background(), ev)
-	if f := r.cfg.OnOutboxDone; f != nil {
-		f(true)
+}
+
+// withRetryAfter is err for the outbox scheduler: one carrying the wait
+// Genesys asked for (a 429 beyond max_retry_wait) is scheduled no earlier.
+func withRetryAfter(err error) error {
+	var ra *genesys.RetryAfterError
+	if errors.As(err, &ra) {
+		return retryAfter{err: err, wait: ra.Wait}
 	}
+	return err
 }
 
 // retryAfter carries the wait Genesys asked for to the outbox scheduler.

@@ -168,7 +168,7 @@ func checkDurations(cfg *Config) error {
 // means it was not stored.
 func (o *Outbox) Enqueue(ctx context.Context, e Entry) error {
 	if e.ID == "" {
-		id, err := newID()
+		id, err := NewID()
 		if err != nil {
 			return err
 		}

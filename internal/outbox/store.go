@@ -57,8 +57,9 @@ func validPrefix(p string) bool {
 // space and distinct after FileStorage's case-folding of lock names.
 func validID(id string) bool { return idRE.MatchString(id) }
 
-// newID returns a random 128-bit id in lower-case hex.
-func newID() (string, error) {
+// NewID returns a random 128-bit id in lower-case hex: an entry id for an
+// owner that must know it before Enqueue (to enqueue it again, due sooner).
+func NewID() (string, error) {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("outbox: generating id: %w", err)
