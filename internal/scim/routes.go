@@ -69,33 +69,54 @@ func allowedMethods(ep endpoint) string {
 	return "GET"
 }
 
-// OperationFor names the operation a request is: create, list, read,
-// replace, patch, delete, discovery, or "" for an unknown endpoint or method
-// (including the not-implemented ones).
-func OperationFor(method, rel string) string {
+// Operation names what a request does, for audit, metrics and access
+// decisions. The values are stable: they appear in logs and metric labels.
+type Operation string
+
+// The operations. The empty Operation is an unknown endpoint or method.
+const (
+	OpCreate    Operation = "create"
+	OpList      Operation = "list"
+	OpRead      Operation = "read"
+	OpReplace   Operation = "replace"
+	OpPatch     Operation = "patch"
+	OpDelete    Operation = "delete"
+	OpDiscovery Operation = "discovery"
+
+	OpGroupCreate  Operation = "group_create"
+	OpGroupList    Operation = "group_list"
+	OpGroupRead    Operation = "group_read"
+	OpGroupReplace Operation = "group_replace"
+	OpGroupPatch   Operation = "group_patch"
+	OpGroupDelete  Operation = "group_delete"
+)
+
+// OperationFor names the operation a request is, or "" for an unknown
+// endpoint or method (including the not-implemented ones).
+func OperationFor(method, rel string) Operation {
 	ep, _ := classify(rel)
 	switch ep {
 	case epUsers:
 		switch method {
 		case http.MethodGet:
-			return "list"
+			return OpList
 		case http.MethodPost:
-			return "create"
+			return OpCreate
 		}
 	case epUser:
 		switch method {
 		case http.MethodGet:
-			return "read"
+			return OpRead
 		case http.MethodPut:
-			return "replace"
+			return OpReplace
 		case http.MethodPatch:
-			return "patch"
+			return OpPatch
 		case http.MethodDelete:
-			return "delete"
+			return OpDelete
 		}
 	case epServiceProviderConfig, epSchemas, epSchema, epResourceTypes, epResourceType:
 		if method == http.MethodGet {
-			return "discovery"
+			return OpDiscovery
 		}
 	}
 	return ""

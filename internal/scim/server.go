@@ -27,7 +27,7 @@ type Server struct {
 
 // Outcome reports how a request ended, for audit and metrics.
 type Outcome struct {
-	Operation     string
+	Operation     Operation
 	Status        int
 	Err           *Error
 	BackendCalled bool
@@ -144,7 +144,7 @@ func (h *handler) serve(rel string) error {
 		return &Error{Status: http.StatusMethodNotAllowed, Allow: allow,
 			Detail: fmt.Sprintf("method %s is not allowed here; allowed: %s", clip(h.r.Method), allow)}
 	}
-	if h.out.Operation == "discovery" {
+	if h.out.Operation == OpDiscovery {
 		return h.discovery(ep, arg)
 	}
 	if ep == epUsers {
