@@ -115,7 +115,7 @@ func TestDecodeUser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeUser([]byte(tt.body))
+			got, err := decodeUserJSON(tt.body)
 			if err != nil {
 				t.Fatalf("DecodeUser: %v", err)
 			}
@@ -146,7 +146,7 @@ func TestDecodeUserErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := DecodeUser([]byte(tt.body))
+			_, err := decodeUserJSON(tt.body)
 			e := wantErr(t, err, http.StatusBadRequest, tt.scimType)
 			if !containsFoldStr(e.Detail, tt.mention) {
 				t.Fatalf("detail %q does not name %q", e.Detail, tt.mention)
@@ -156,7 +156,7 @@ func TestDecodeUserErrors(t *testing.T) {
 }
 
 func TestDecodeNeverEchoesPassword(t *testing.T) {
-	_, err := DecodeUser([]byte(`{"userName":"a","password":{"secret":"hunter2"}}`))
+	_, err := decodeUserJSON(`{"userName":"a","password":{"secret":"hunter2"}}`)
 	e := wantErr(t, err, http.StatusBadRequest, InvalidValue)
 	if containsFoldStr(e.Error(), "hunter2") {
 		t.Fatalf("error leaks the value: %v", e)

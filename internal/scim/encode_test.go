@@ -70,7 +70,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if strings.Contains(string(body), "s3cret") || strings.Contains(string(body), "null") {
 		t.Fatalf("encoded body leaks the password or has nulls: %s", body)
 	}
-	got, err := DecodeUser(body)
+	got, err := decodeUserJSON(string(body))
 	if err != nil {
 		t.Fatal(err)
 	}

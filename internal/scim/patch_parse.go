@@ -17,9 +17,10 @@ const MaxPatchOps = 1000
 // emails[type eq "work"].value, and values coerced as DecodeUser does. Every
 // value is validated here, so a parsed Patch can be applied to any User
 // without a request-dependent error: a bad operation fails the request before
-// anything is written.
-func ParsePatch(body []byte) (*Patch, error) {
-	obj, err := decodeObject(body)
+// anything is written. body is the decoded request body (ReadJSON,
+// DecodeJSON); parsing consumes it (see coerce.go).
+func ParsePatch(body any) (*Patch, error) {
+	obj, err := asObject(body)
 	if err != nil {
 		return nil, err
 	}

@@ -150,7 +150,7 @@ func TestPatchApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ParsePatch([]byte(patchBody(tt.ops)))
+			p, err := parsePatchJSON(patchBody(tt.ops))
 			if err != nil {
 				t.Fatalf("ParsePatch: %v", err)
 			}
@@ -179,7 +179,7 @@ func TestParsePatchShapes(t *testing.T) {
 	body := `{"SCHEMAS":["URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"],"operations":[
 	  {"OP":"Add","PATH":"title","VALUE":"x"},
 	  {"op":"replace","value":{"name.givenName":"G","nickName":"n"}}]}`
-	p, err := ParsePatch([]byte(body))
+	p, err := parsePatchJSON(body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestParsePatchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ParsePatch([]byte(tt.body))
+			p, err := parsePatchJSON(tt.body)
 			if p != nil {
 				t.Fatalf("got a patch with an error: %+v", p)
 			}
@@ -241,7 +241,7 @@ func TestParsePatchErrors(t *testing.T) {
 }
 
 func TestParsePatchErrorNamesOperation(t *testing.T) {
-	_, err := ParsePatch([]byte(patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"active","value":"maybe"}`)))
+	_, err := parsePatchJSON(patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"active","value":"maybe"}`))
 	e := wantErr(t, err, http.StatusBadRequest, InvalidValue)
 	if !strings.Contains(e.Detail, "operation 2") || !strings.Contains(e.Detail, "active") {
 		t.Fatalf("detail %q should name operation 2 and active", e.Detail)

@@ -280,7 +280,7 @@ func (h *handler) read(id string) error {
 }
 
 func (h *handler) replace(id string) error {
-	return h.update(func(body []byte) (*User, error) {
+	return h.update(func(body any) (*User, error) {
 		u, err := DecodeUser(body)
 		if err != nil {
 			return nil, err
@@ -290,7 +290,7 @@ func (h *handler) replace(id string) error {
 }
 
 func (h *handler) patch(id string) error {
-	return h.update(func(body []byte) (*User, error) {
+	return h.update(func(body any) (*User, error) {
 		p, err := ParsePatch(body)
 		if err != nil {
 			return nil, err
@@ -302,7 +302,7 @@ func (h *handler) patch(id string) error {
 // update is PUT and PATCH: read the body, let apply parse it and call the
 // backend (nothing reaches the backend unless the body parses), answer 200
 // with the resource.
-func (h *handler) update(apply func(body []byte) (*User, error)) error {
+func (h *handler) update(apply func(body any) (*User, error)) error {
 	body, err := ReadJSON(h.r)
 	if err != nil {
 		return err
