@@ -2,20 +2,14 @@ package scim
 
 import "strings"
 
-// Project applies the attributes / excludedAttributes parameters (RFC 7644
-// §3.4.2.5) to an encoded resource. resource is never modified: a new map is
-// returned, or resource itself when neither parameter is given. Names are comma-separated, case-insensitive, may be dotted
+// projection is a parsed attributes / excludedAttributes pair (RFC 7644
+// §3.4.2.5); a request parses its own once, however many resources it
+// renders. Names are comma-separated, case-insensitive, may be dotted
 // (name.givenName) and URN-qualified (urn:...:enterprise:2.0:User:manager,
 // or a whole extension URN). A value path (emails[type eq "work"], as
 // Microsoft's Postman collection sends) selects its attribute. Unknown names
 // are ignored. id and schemas (returned "always") and meta.resourceType are
 // always kept. When both are given, attributes applies first.
-func Project(resource map[string]any, attributes, excluded string) map[string]any {
-	return parseProjection(attributes, excluded).apply(resource)
-}
-
-// projection is a parsed attributes / excludedAttributes pair; a request
-// parses its own once, however many resources it renders.
 type projection struct {
 	attrs, excluded *selNode // nil: the parameter is absent or names nothing
 }
@@ -34,7 +28,8 @@ func parseProjection(attributes, excluded string) projection {
 // identity reports whether the projection returns every resource unchanged.
 func (p projection) identity() bool { return p.attrs == nil && p.excluded == nil }
 
-// apply is Project with the parameters already parsed.
+// apply projects an encoded resource. resource is never modified: a new map
+// is returned, or resource itself when the projection is the identity.
 func (p projection) apply(resource map[string]any) map[string]any {
 	out := resource
 	if p.attrs != nil {
