@@ -14,7 +14,7 @@ func TestDecodeUser(t *testing.T) {
 		want User
 	}{
 		{
-			name: "Entra create (scim-clients 2.3 step 1)",
+			name: "Entra create (Microsoft's tutorial: Create User)",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
 			 "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
 			 "userName":"Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee","active":true,
@@ -33,14 +33,14 @@ func TestDecodeUser(t *testing.T) {
 			want: User{UserName: "u@x.com", Groups: []GroupRef{{Display: "CC Billing"}, {Value: "g-1"}, {Value: "g-2", Display: "Sales"}}},
 		},
 		{
-			name: "Entra example 2: nulls are absent, misspelled URN ignored",
+			name: "Entra: nulls are absent, a misspelled extension URN is ignored",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
 			 "userName":"u@x.com","addresses":null,"phoneNumbers":null,"preferredLanguage":null,"title":null,
 			 "department":null,"manager":null,"active":null,"name":null}`,
 			want: User{UserName: "u@x.com"},
 		},
 		{
-			name: "Okta create (scim-clients 3.2 step 2)",
+			name: "Okta create (Okta's reference: Create Users)",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"test.user@okta.local",
 			 "name":{"givenName":"Test","familyName":"User"},
 			 "emails":[{"primary":true,"value":"test.user@okta.local","type":"work"}],
@@ -75,7 +75,7 @@ func TestDecodeUser(t *testing.T) {
 			want: User{UserName: "a", ManagerID: "m-3"},
 		},
 		{
-			name: "unqualified enterprise attributes at the top level (Entra example 2 sends them)",
+			name: "unqualified enterprise attributes at the top level (as Entra sends them)",
 			body: `{"userName":"a","department":"Field","manager":{"value":"m-4"}}`,
 			want: User{UserName: "a", Department: "Field", ManagerID: "m-4"},
 		},

@@ -28,23 +28,23 @@ func TestPatchApply(t *testing.T) {
 		ops  string
 		want func(u *User)
 	}{
-		{"Entra multi-valued update (2.3 step 5)",
+		{"Entra multi-valued update (Microsoft's tutorial: Update User [Multi-valued properties])",
 			`{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
 			 {"op":"Replace","path":"name.familyName","value":"updatedFamilyName"}`,
 			func(u *User) {
 				u.Emails[0].Value = "updatedEmail@microsoft.com"
 				u.Name.FamilyName = "updatedFamilyName"
 			}},
-		{"Entra single-valued update (2.3 step 6)",
+		{"Entra single-valued update (Microsoft's tutorial: Update User [Single-valued properties])",
 			`{"op":"Replace","path":"userName","value":"5b50642d@testuser.com"}`,
 			func(u *User) { u.UserName = "5b50642d@testuser.com" }},
-		{"Entra disable (2.3 step 7, flagged)", `{"op":"replace","path":"active","value":false}`,
+		{"Entra disable (Microsoft's tutorial: Disable User, aadOptscim062020)", `{"op":"replace","path":"active","value":false}`,
 			func(u *User) { u.Active = boolPtr(false) }},
-		{"Entra legacy disable: string False (2.4)", `{"op":"Replace","path":"active","value":"False"}`,
+		{"Entra legacy disable: string False (Microsoft's known issues, without aadOptscim062020)", `{"op":"Replace","path":"active","value":"False"}`,
 			func(u *User) { u.Active = boolPtr(false) }},
-		{"Entra legacy add of a single string (2.4)", `{"op":"Add","path":"title","value":"Lead"}`,
+		{"Entra legacy add of a single string (Microsoft's known issues, without aadOptscim062020)", `{"op":"Add","path":"title","value":"Lead"}`,
 			func(u *User) { u.Title = "Lead" }},
-		{"Entra flagged path-less replace with dotted and URN keys (2.4)",
+		{"Entra path-less replace with dotted and URN keys (Microsoft's known issues, aadOptscim062020)",
 			`{"op":"replace","path":"emails[type eq \"work\"].value","value":"n@b.c"},
 			 {"op":"replace","value":{"displayName":"Bjfe","name.givenName":"Kkom","name.familyName":"Unua",
 			  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"Aklq"}}`,
@@ -52,13 +52,13 @@ func TestPatchApply(t *testing.T) {
 				u.Emails[0].Value = "n@b.c"
 				u.DisplayName, u.Name.GivenName, u.Name.FamilyName = "Bjfe", "Kkom", "Unua"
 			}},
-		{"Entra legacy one Replace per path (2.4)",
+		{"Entra legacy one Replace per path (Microsoft's known issues, without aadOptscim062020)",
 			`{"op":"Replace","path":"displayName","value":"D"},{"op":"Replace","path":"name.givenName","value":"G"},
 			 {"op":"Replace","path":"externalId","value":"E"},
 			 {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"7"},
 			 {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Sales"}`,
 			func(u *User) { u.DisplayName, u.Name.GivenName, u.ExternalID, u.Department = "D", "G", "E", "Sales" }},
-		{"Entra manager add as an array (2.3)",
+		{"Entra manager add as an array (Microsoft's tutorial)",
 			`{"op":"Add","path":"manager","value":[{"$ref":"http://example.com/Users/00aa","value":"00aa"}]}`,
 			func(u *User) { u.ManagerID = "00aa" }},
 		{"manager replace with a string id", `{"op":"replace","path":"manager","value":"m-9"}`,
@@ -75,7 +75,7 @@ func TestPatchApply(t *testing.T) {
 			func(u *User) { u.ManagerID = "" }},
 		{"manager removed", `{"op":"remove","path":"manager"}`,
 			func(u *User) { u.ManagerID = "" }},
-		{"Okta deactivate (3.2 step 6)", `{"op":"replace","value":{"active":false}}`,
+		{"Okta deactivate (Okta's reference: Deactivate Users)", `{"op":"replace","value":{"active":false}}`,
 			func(u *User) { u.Active = boolPtr(false) }},
 		{"Okta password sync", `{"op":"replace","value":{"password":"n3w"}}`,
 			func(u *User) { u.Password = "n3w" }},
