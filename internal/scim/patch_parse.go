@@ -106,7 +106,7 @@ func (p *Patch) addOp(m map[string]any, n int) error {
 	}
 	if t.attr == nil && !t.ignored { // a whole schema
 		if op == "remove" {
-			return p.removeSchema(t.schema)
+			return p.removeSchema(t.schema, n)
 		}
 		return p.expand(op, t.schema, t.schema.ID+":", value, n)
 	}
@@ -144,14 +144,15 @@ func (p *Patch) expand(op string, s *schemaSpec, prefix string, value any, n int
 	return nil
 }
 
-// removeSchema removes every mapped attribute of an extension.
-func (p *Patch) removeSchema(s *schemaSpec) error {
+// removeSchema removes every mapped attribute of a schema (which fails for
+// the core schema: userName is required).
+func (p *Patch) removeSchema(s *schemaSpec, n int) error {
 	for _, a := range s.Attrs {
 		prefix := ""
 		if s != coreSchema {
 			prefix = s.ID + ":"
 		}
-		if err := p.add(PatchOp{Op: "remove", Path: prefix + a.Name, target: patchTarget{schema: s, attr: a}}, 0); err != nil {
+		if err := p.add(PatchOp{Op: "remove", Path: prefix + a.Name, target: patchTarget{schema: s, attr: a}}, n); err != nil {
 			return err
 		}
 	}
@@ -184,8 +185,23 @@ func (p *Patch) add(o PatchOp, n int) error {
 		}
 		o.val = val
 	}
+	if a := o.target.attr; a != nil && a.Required && o.target.sub == nil && clears(&o) {
+		// userName is REQUIRED (RFC 7643 §4.1.1): applying the other
+		// operations without it would answer 200 for a change not made.
+		return BadValue("operation %d: attribute %q is required; it cannot be removed or set empty", n, a.Name)
+	}
 	p.Ops = append(p.Ops, o)
 	return nil
+}
+
+// clears reports whether an operation on a whole attribute leaves it without
+// a value: a remove, a replace with null, or an empty or blank string.
+func clears(o *PatchOp) bool {
+	if o.Op == "remove" || (o.Op == "replace" && o.val == nil) {
+		return true
+	}
+	s, ok := o.val.(string)
+	return ok && strings.TrimSpace(s) == ""
 }
 
 // coerceTarget coerces a PATCH value for what its path points at: a whole

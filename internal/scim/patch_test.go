@@ -227,6 +227,14 @@ func TestParsePatchErrors(t *testing.T) {
 		{"emails not an array", patchBody(`{"op":"replace","path":"emails","value":"x"}`), 400, InvalidValue},
 		{"name not an object", patchBody(`{"op":"replace","path":"name","value":"x"}`), 400, InvalidValue},
 		{"two primaries in one value", patchBody(`{"op":"replace","path":"emails","value":[{"value":"a","primary":true},{"value":"b","primary":true}]}`), 400, InvalidValue},
+		{"remove userName", patchBody(`{"op":"remove","path":"userName"}`), 400, InvalidValue},
+		{"remove userName, URN-qualified, after a good operation", patchBody(`{"op":"replace","path":"title","value":"x"},
+		  {"op":"Remove","path":"urn:ietf:params:scim:schemas:core:2.0:User:USERNAME"}`), 400, InvalidValue},
+		{"replace userName with null", patchBody(`{"op":"replace","path":"userName","value":null}`), 400, InvalidValue},
+		{"replace userName with an empty string", patchBody(`{"op":"Replace","path":"userName","value":""}`), 400, InvalidValue},
+		{"add a blank userName", patchBody(`{"op":"add","path":"userName","value":"  "}`), 400, InvalidValue},
+		{"path-less replace with a null userName", patchBody(`{"op":"replace","value":{"userName":null,"title":"x"}}`), 400, InvalidValue},
+		{"remove the whole core schema", patchBody(`{"op":"remove","path":"urn:ietf:params:scim:schemas:core:2.0:User"}`), 400, InvalidValue},
 		{"one bad operation among good ones", patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"bogus","value":"x"}`), 400, InvalidPath},
 	}
 	for _, tt := range tests {
@@ -237,6 +245,18 @@ func TestParsePatchErrors(t *testing.T) {
 			}
 			wantErr(t, err, tt.status, tt.scimType)
 		})
+	}
+}
+
+func TestParsePatchUserNameRemovalNamesIt(t *testing.T) {
+	_, err := parsePatchJSON(patchBody(`{"op":"add","path":"title","value":"x"},{"op":"remove","path":"userName"}`))
+	e := wantErr(t, err, http.StatusBadRequest, InvalidValue)
+	if !strings.Contains(e.Detail, "operation 2") || !strings.Contains(e.Detail, `"userName"`) || !strings.Contains(e.Detail, "required") {
+		t.Fatalf("detail %q should name operation 2, userName and why", e.Detail)
+	}
+	// add with null adds nothing, and leaves userName alone.
+	if _, err := parsePatchJSON(patchBody(`{"op":"add","path":"userName","value":null}`)); err != nil {
+		t.Fatalf("add null: %v", err)
 	}
 }
 

@@ -184,6 +184,8 @@ func TestServerRejectsBeforeBackend(t *testing.T) {
 		{"patch: bad path", "PATCH", "/scim/v2/Users/u-1", patchBody(`{"op":"replace","path":"bogus","value":1}`), "", 400, InvalidPath},
 		{"patch: one bad op of two", "PATCH", "/scim/v2/Users/u-1",
 			patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"active","value":"maybe"}`), "", 400, InvalidValue},
+		{"patch: removing userName fails the whole PATCH", "PATCH", "/scim/v2/Users/u-1",
+			patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"remove","path":"userName"}`), "", 400, InvalidValue},
 		{"patch: readOnly id", "PATCH", "/scim/v2/Users/u-1", patchBody(`{"op":"replace","path":"id","value":"x"}`), "", 400, Mutability},
 		{"patch: remove without path", "PATCH", "/scim/v2/Users/u-1", patchBody(`{"op":"remove"}`), "", 400, NoTarget},
 		{"read: %2F in id", "GET", "/scim/v2/Users/u-1%2Fx", "", "", 404, ""},
