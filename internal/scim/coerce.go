@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Coercion turns a raw JSON value (decoded with UseNumber) into the canonical
@@ -43,6 +44,9 @@ func coerceScalar(a *attrSpec, v any, path string) (any, error) {
 		s, err := coerceString(v, path)
 		if a.Lower {
 			s = strings.ToLower(s)
+		}
+		if a.MaxLen > 0 && err == nil && utf8.RuneCountInString(s) > a.MaxLen {
+			return nil, BadValue("attribute %q is longer than %d characters", path, a.MaxLen)
 		}
 		if vs, ok := v.(string); ok && vs == s {
 			return v, err // already canonical: no new interface value to allocate

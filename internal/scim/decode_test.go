@@ -86,6 +86,11 @@ func TestDecodeUser(t *testing.T) {
 			want: User{UserName: "a", Department: "Ops", Title: "Dr"},
 		},
 		{
+			name: "externalId of 255 characters (not bytes)",
+			body: `{"userName":"a","externalId":"` + strings.Repeat("é", 255) + `"}`,
+			want: User{UserName: "a", ExternalID: strings.Repeat("é", 255)},
+		},
+		{
 			name: "numbers and booleans where strings are expected",
 			body: `{"userName":12345,"title":true,"externalId":1.5}`,
 			want: User{UserName: "12345", Title: "true", ExternalID: "1.5"},
@@ -138,6 +143,7 @@ func TestDecodeUserErrors(t *testing.T) {
 		{"proficiency not numeric", `{"urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User":{"routingSkills":[{"name":"s","proficiency":"high"}]}}`, InvalidValue, "proficiency"},
 		{"extension not an object", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`, InvalidValue, "enterprise"},
 		{"manager with two entries", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"a"},{"value":"b"}]}}`, InvalidValue, "manager"},
+		{"externalId over 255 characters", `{"userName":"a","externalId":"` + strings.Repeat("é", 256) + `"}`, InvalidValue, "externalId"},
 		{"userName an object", `{"userName":{"a":1}}`, InvalidValue, "userName"},
 		{"not an object", `[{"userName":"a"}]`, InvalidSyntax, ""},
 		{"malformed", `{"acve": tre}`, InvalidSyntax, ""},

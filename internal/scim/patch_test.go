@@ -227,6 +227,8 @@ func TestParsePatchErrors(t *testing.T) {
 		{"emails not an array", patchBody(`{"op":"replace","path":"emails","value":"x"}`), 400, InvalidValue},
 		{"name not an object", patchBody(`{"op":"replace","path":"name","value":"x"}`), 400, InvalidValue},
 		{"two primaries in one value", patchBody(`{"op":"replace","path":"emails","value":[{"value":"a","primary":true},{"value":"b","primary":true}]}`), 400, InvalidValue},
+		{"externalId over 255 characters", patchBody(`{"op":"replace","path":"externalId","value":"` + strings.Repeat("x", 256) + `"}`), 400, InvalidValue},
+		{"path-less externalId over 255 characters", patchBody(`{"op":"add","value":{"externalId":"` + strings.Repeat("x", 256) + `"}}`), 400, InvalidValue},
 		{"remove userName", patchBody(`{"op":"remove","path":"userName"}`), 400, InvalidValue},
 		{"remove userName, URN-qualified, after a good operation", patchBody(`{"op":"replace","path":"title","value":"x"},
 		  {"op":"Remove","path":"urn:ietf:params:scim:schemas:core:2.0:User:USERNAME"}`), 400, InvalidValue},

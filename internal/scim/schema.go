@@ -28,7 +28,15 @@ type attrSpec struct {
 	AltKey string
 	// Lower lower-cases a string value on decode (emails/phoneNumbers type).
 	Lower bool
+	// MaxLen, when positive, is the most characters a string value may
+	// have (400 invalidValue beyond).
+	MaxLen int
 }
+
+// maxExternalIDLen bounds externalId: clients send an object id there (a
+// GUID, an Okta id), and a longer value is no id, only a cost to store and
+// match.
+const maxExternalIDLen = 255
 
 // schemaSpec is one schema: core User or one of its extensions.
 type schemaSpec struct {
@@ -65,8 +73,8 @@ var coreSchema = &schemaSpec{
 	Attrs: []*attrSpec{
 		{Name: "userName", Type: "string", Required: true, Uniqueness: "server",
 			Description: "Unique identifier for the User; the Genesys Cloud email (login)."},
-		{Name: "externalId", Type: "string", CaseExact: true,
-			Description: "Identifier of the User in the provisioning client."},
+		{Name: "externalId", Type: "string", CaseExact: true, MaxLen: maxExternalIDLen,
+			Description: "Identifier of the User in the provisioning client; at most 255 characters."},
 		{Name: "name", Type: "complex", Description: "The components of the User's name.",
 			Subs: []*attrSpec{
 				sub("formatted", "string", "The full name."),

@@ -176,6 +176,8 @@ func TestServerRejectsBeforeBackend(t *testing.T) {
 	}{
 		{"create: bad JSON", "POST", "/scim/v2/Users", `{"userName":`, "", 400, InvalidSyntax},
 		{"create: bad value", "POST", "/scim/v2/Users", `{"userName":"a","active":"maybe"}`, "", 400, InvalidValue},
+		{"create: externalId too long", "POST", "/scim/v2/Users", `{"userName":"a","externalId":"` + strings.Repeat("x", 256) + `"}`, "", 400, InvalidValue},
+		{"replace: externalId too long", "PUT", "/scim/v2/Users/u-1", `{"userName":"a","externalId":"` + strings.Repeat("x", 256) + `"}`, "", 400, InvalidValue},
 		{"create: text/plain", "POST", "/scim/v2/Users", `{"userName":"a"}`, "text/plain", 415, ""},
 		{"create: too large", "POST", "/scim/v2/Users", big, "", 413, ""},
 		{"list: bad filter", "GET", "/scim/v2/Users?filter=" + "nickName%20eq%20%22x%22", "", "", 400, InvalidFilter},
