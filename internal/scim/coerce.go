@@ -120,7 +120,7 @@ func coerceComplex(a *attrSpec, v any, path string) (map[string]any, error) {
 		// (a key added during range may or may not be visited).
 		var renamed []any // name, value pairs
 		for k, raw := range t {
-			s := a.sub(k)
+			s := a.writableSub(k)
 			if s == nil || raw == nil {
 				delete(t, k)
 				continue

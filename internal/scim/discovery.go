@@ -127,6 +127,9 @@ func attrDoc(a *attrSpec) map[string]any {
 	if len(a.Canonical) > 0 {
 		d["canonicalValues"] = a.Canonical
 	}
+	if len(a.RefTypes) > 0 {
+		d["referenceTypes"] = a.RefTypes
+	}
 	if len(a.Subs) > 0 {
 		subs := make([]any, 0, len(a.Subs))
 		for _, s := range a.Subs {

@@ -81,8 +81,8 @@ func resolvePath(path string) (patchTarget, string, error) {
 		if t.attr.Type != "complex" {
 			return patchTarget{}, "", badPath("attribute %q has no sub-attributes", t.attr.Name)
 		}
-		if t.sub = t.attr.sub(subName); t.sub == nil {
-			if containsFold(t.attr.Ignored, subName) {
+		if t.sub = t.attr.writableSub(subName); t.sub == nil {
+			if containsFold(t.attr.Ignored, subName) || t.attr.sub(subName) != nil {
 				return patchTarget{schema: s, ignored: true}, prefix + rest, nil
 			}
 			return patchTarget{}, "", badPath("attribute %q has no sub-attribute %q", t.attr.Name, clip(subName))
@@ -117,7 +117,7 @@ func eqTerms(a *attrSpec, e filter.Expression) ([]eqTerm, error) {
 		}
 	case *filter.AttributeExpression:
 		ap := t.AttributePath
-		s := a.sub(ap.AttributeName)
+		s := a.writableSub(ap.AttributeName)
 		if t.Operator != filter.EQ || s == nil || ap.SubAttribute != nil || ap.URIPrefix != nil {
 			break
 		}

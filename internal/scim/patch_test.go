@@ -111,6 +111,10 @@ func TestPatchApply(t *testing.T) {
 			func(u *User) {
 				u.Groups = []GroupRef{{Value: "G1", Display: "Support 2"}, {Value: "g2", Display: "Sales"}}
 			}},
+		{"groups $ref and type are rendered, not written: accepted and ignored",
+			`{"op":"replace","path":"groups[value eq \"g1\"].type","value":"indirect"},{"op":"remove","path":"groups.$ref"},
+			 {"op":"add","path":"groups","value":[{"value":"g1","$ref":"https://x/Groups/g1","type":"direct"}]}`,
+			func(u *User) {}},
 		{"groups add of a single object", `{"op":"add","path":"groups","value":{"value":"g3"}}`,
 			func(u *User) { u.Groups = append(u.Groups, GroupRef{Value: "g3"}) }},
 		{"groups remove by value filter", `{"op":"remove","path":"groups[value eq \"g1\"]"}`,
@@ -222,6 +226,7 @@ func TestParsePatchErrors(t *testing.T) {
 		{"unknown sub-attribute", patchBody(`{"op":"replace","path":"name.nick","value":"x"}`), 400, InvalidPath},
 		{"filter on a single-valued attribute", patchBody(`{"op":"replace","path":"userName[type eq \"x\"]","value":"x"}`), 400, InvalidPath},
 		{"unsupported filter operator", patchBody(`{"op":"replace","path":"emails[type ne \"work\"].value","value":"x"}`), 400, InvalidFilter},
+		{"filter on a readOnly sub-attribute", patchBody(`{"op":"remove","path":"groups[type eq \"direct\"]"}`), 400, InvalidFilter},
 		{"active not a boolean", patchBody(`{"op":"replace","path":"active","value":"maybe"}`), 400, InvalidValue},
 		{"Okta active not a boolean", patchBody(`{"op":"replace","value":{"active":"nope"}}`), 400, InvalidValue},
 		{"emails not an array", patchBody(`{"op":"replace","path":"emails","value":"x"}`), 400, InvalidValue},
