@@ -20,28 +20,82 @@ const MaxPatchOps = 1000
 // anything is written. body is the decoded request body (ReadJSON,
 // DecodeJSON); parsing consumes it (see coerce.go).
 func ParsePatch(body any) (*Patch, error) {
-	obj, err := asObject(body)
-	if err != nil {
+	p := &Patch{}
+	if err := forEachPatchOp(body, p.addOp); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+// rawOp is one PATCH operation as read, before its path is resolved: op is
+// add, replace or remove (sent in any case), path is trimmed ("" when
+// absent), hasValue says whether value was sent (null included), and n
+// numbers the operation from 1 for error details.
+type rawOp struct {
+	op, path string
+	value    any
+	hasValue bool
+	n        int
+}
+
+// forEachPatchOp reads a PatchOp body's envelope (RFC 7644 §3.5.2: schemas
+// names PatchOp, Operations is a non-empty array of objects) and calls f on
+// each operation in order, after the checks every resource shares: a known
+// op, a string path, a path for remove (noTarget), a value for add and
+// replace with a path. It stops at the first error.
+func forEachPatchOp(body any, f func(o rawOp) error) error {
+	obj, err := asObject(body)
+	if err != nil {
+		return err
+	}
 	if !hasPatchSchema(lookupFold(obj, "schemas")) {
-		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "schemas must contain %s", PatchOpURN)
+		return Errorf(http.StatusBadRequest, InvalidSyntax, "schemas must contain %s", PatchOpURN)
 	}
 	ops, _ := lookupFold(obj, "Operations").([]any)
 	if len(ops) == 0 {
-		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "Operations must be a non-empty array")
+		return Errorf(http.StatusBadRequest, InvalidSyntax, "Operations must be a non-empty array")
 	}
-	p := &Patch{}
 	for i, raw := range ops {
 		m, ok := raw.(map[string]any)
 		if !ok {
-			return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d is not an object", i+1)
+			return Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d is not an object", i+1)
 		}
-		if err := p.addOp(m, i+1); err != nil {
-			return nil, err
+		o, err := readOp(m, i+1)
+		if err != nil {
+			return err
+		}
+		if err := f(o); err != nil {
+			return err
 		}
 	}
-	return p, nil
+	return nil
+}
+
+func readOp(m map[string]any, n int) (rawOp, error) {
+	opName, _ := lookupFold(m, "op").(string)
+	o := rawOp{op: strings.ToLower(strings.TrimSpace(opName)), n: n}
+	if o.op != "add" && o.op != "replace" && o.op != "remove" {
+		return o, Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d: op must be add, replace or remove", n)
+	}
+	if raw := lookupFold(m, "path"); raw != nil {
+		s, ok := raw.(string)
+		if !ok {
+			return o, badPath("operation %d: path must be a string", n)
+		}
+		o.path = strings.TrimSpace(s)
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, "value") {
+			o.value, o.hasValue = v, true
+		}
+	}
+	switch {
+	case o.path == "" && o.op == "remove":
+		return o, Errorf(http.StatusBadRequest, NoTarget, "operation %d: remove needs a path", n)
+	case o.path != "" && o.op != "remove" && !o.hasValue:
+		return o, BadValue("operation %d: %s needs a value", n, o.op)
+	}
+	return o, nil
 }
 
 // lookupFold returns obj's value for key, matching the key case-insensitively.
@@ -71,34 +125,10 @@ func hasPatchSchema(v any) bool {
 	return false
 }
 
-func (p *Patch) addOp(m map[string]any, n int) error {
-	opName, _ := lookupFold(m, "op").(string)
-	op := strings.ToLower(strings.TrimSpace(opName))
-	if op != "add" && op != "replace" && op != "remove" {
-		return Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d: op must be add, replace or remove", n)
-	}
-	var path string
-	if raw := lookupFold(m, "path"); raw != nil {
-		s, ok := raw.(string)
-		if !ok {
-			return badPath("operation %d: path must be a string", n)
-		}
-		path = strings.TrimSpace(s)
-	}
-	value, hasValue := any(nil), false
-	for k, v := range m {
-		if strings.EqualFold(k, "value") {
-			value, hasValue = v, true
-		}
-	}
+func (p *Patch) addOp(o rawOp) error {
+	op, path, value, n := o.op, o.path, o.value, o.n
 	if path == "" {
-		if op == "remove" {
-			return Errorf(http.StatusBadRequest, NoTarget, "operation %d: remove needs a path", n)
-		}
 		return p.expand(op, coreSchema, "", value, n)
-	}
-	if op != "remove" && !hasValue {
-		return BadValue("operation %d: %s needs a value", n, op)
 	}
 	t, canon, err := resolvePath(path)
 	if err != nil {

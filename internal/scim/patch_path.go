@@ -93,13 +93,15 @@ func resolvePath(path string) (patchTarget, string, error) {
 }
 
 // parsePath runs the parser, turning a panic on hostile input into an error.
+// \u escapes are upper-cased first, as for filters (rewriteFilter): the
+// parser refuses lower-case hex digits.
 func parsePath(s string) (p filter.Path, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("path parser panic: %v", r)
 		}
 	}()
-	return filter.ParsePathNumber([]byte(s))
+	return filter.ParsePathNumber([]byte(upperUnicodeEscapes(s)))
 }
 
 // eqTerms accepts the value filters PATCH needs: eq comparisons on mapped

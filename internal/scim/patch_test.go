@@ -89,6 +89,9 @@ func TestPatchApply(t *testing.T) {
 				u.PhoneNumbers = []MultiValue{{Value: "+15550001", Type: "mobile"}}
 				u.Emails = append(u.Emails, MultiValue{Value: "o@b.c", Type: "other"})
 			}},
+		{"value path filter with a lower-case \\u escape",
+			`{"op":"replace","path":"emails[type eq \"w\\u006frk\"].value","value":"u@b.c"}`,
+			func(u *User) { u.Emails[0].Value = "u@b.c" }},
 		{"value path type compares case-insensitively",
 			`{"op":"replace","path":"emails[Type eq \"WORK\"].value","value":"c@b.c"}`,
 			func(u *User) { u.Emails[0].Value = "c@b.c" }},
