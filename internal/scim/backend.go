@@ -57,6 +57,10 @@ type ListQuery struct {
 	Filter     Filter
 	StartIndex int
 	Count      int
+	// Groups is true only when the attributes parameter asks for groups;
+	// otherwise the listed users' groups are not rendered and need not be
+	// read.
+	Groups bool
 }
 
 // ListResult is one page: Total is the number of matches, Users the window.

@@ -113,10 +113,7 @@ func (h *handler) query() url.Values {
 // first use.
 func (h *handler) projection() projection {
 	if h.proj == nil {
-		q := h.query()
-		attrs, _ := queryParam(q, "attributes")
-		excl, _ := queryParam(q, "excludedAttributes")
-		p := parseProjection(attrs, excl)
+		p := projectionFrom(h.query(), userSegments)
 		h.proj = &p
 	}
 	return *h.proj
