@@ -3,7 +3,7 @@ package scim
 import "testing"
 
 func TestProject(t *testing.T) {
-	res := EncodeUser(fullUser())
+	res := EncodeUser(fullUser(), "")
 	tests := []struct {
 		name, attributes, excluded, want string
 	}{
@@ -48,7 +48,7 @@ func TestProject(t *testing.T) {
 
 func TestProjectExcluded(t *testing.T) {
 	res := EncodeUser(&User{ID: "u", UserName: "a", DisplayName: "A",
-		Emails: []MultiValue{{Value: "a", Type: "work"}}, ManagerID: "m", Department: "D"})
+		Emails: []MultiValue{{Value: "a", Type: "work"}}, ManagerID: "m", Department: "D"}, "")
 	got := parseProjection("", "ID, schemas, displayName, emails.type, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager, meta", userSegments).apply(res)
 	jsonEqual(t, got, `{"id":"u","schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
 	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"a",

@@ -96,9 +96,9 @@ type handler struct {
 	out     *Outcome
 
 	// Parsed once per request, however many users a response renders.
-	q         url.Values  // the query (nil until first asked)
-	proj      *projection // attributes / excludedAttributes
-	locPrefix []byte      // JSON string body of baseURL + "/Users/"
+	q     url.Values   // the query (nil until first asked)
+	proj  *projection  // attributes / excludedAttributes
+	prefs *refPrefixes // of baseURL, for the fast encoders
 }
 
 // query is the request's query, parsed on first use.
@@ -119,13 +119,13 @@ func (h *handler) projection() projection {
 	return *h.proj
 }
 
-// locationPrefix is what appendUser needs to render meta.location as
-// handler.userLocation does.
-func (h *handler) locationPrefix() []byte {
-	if h.locPrefix == nil {
-		h.locPrefix = appendJSONStringBody(nil, h.baseURL+"/Users/")
+// refs is what the fast encoders need to render meta.location and $ref as
+// the map encoders do with h.baseURL.
+func (h *handler) refs() *refPrefixes {
+	if h.prefs == nil {
+		h.prefs = newRefPrefixes(h.baseURL)
 	}
-	return h.locPrefix
+	return h.prefs
 }
 
 func (h *handler) serve(rel string) error {
@@ -237,7 +237,7 @@ func (h *handler) list() error {
 	}
 	if h.projection().identity() {
 		w := newJSONWriter()
-		w.appendListResponse(res.Total, lq.StartIndex, users, h.locationPrefix())
+		appendListResponse(w, res.Total, lq.StartIndex, users, func(u *User) { w.appendUser(u, h.refs()) })
 		w.writeTo(h.w, http.StatusOK)
 		return nil
 	}
@@ -332,11 +332,7 @@ func (h *handler) userLocation(id string) string {
 // render encodes u with its location and applies attributes /
 // excludedAttributes: the map form, for responses that project.
 func (h *handler) render(u *User) map[string]any {
-	doc := EncodeUser(u)
-	if u.ID != "" {
-		doc["meta"].(map[string]any)["location"] = h.userLocation(u.ID)
-	}
-	return h.projection().apply(doc)
+	return h.projection().apply(EncodeUser(u, h.baseURL))
 }
 
 func (h *handler) writeUser(status int, u *User, withLocation bool) error {
@@ -351,7 +347,7 @@ func (h *handler) writeUser(status int, u *User, withLocation bool) error {
 	}
 	if h.projection().identity() {
 		w := newJSONWriter()
-		w.appendUser(u, h.locationPrefix())
+		w.appendUser(u, h.refs())
 		w.writeTo(h.w, status)
 		return nil
 	}
