@@ -187,7 +187,7 @@ func (f *fakeBackend) GetGroup(_ context.Context, id string, q GroupRead) (*Grou
 	}
 	g, ok := f.groups[id]
 	if !ok {
-		return nil, Errorf(http.StatusNotFound, "", "Group %q not found", id)
+		return nil, GroupNotFound(id)
 	}
 	return f.groupCopy(g, q.Members), nil
 }
@@ -217,7 +217,7 @@ func (f *fakeBackend) updateGroup(id string, pre Precondition, change func(g *Gr
 	f.lastPre = pre
 	g, ok := f.groups[id]
 	if !ok {
-		return nil, Errorf(http.StatusNotFound, "", "Group %q not found", id)
+		return nil, GroupNotFound(id)
 	}
 	if !pre.Allows(g.Meta.Version) {
 		return nil, Errorf(http.StatusPreconditionFailed, "", "version mismatch")

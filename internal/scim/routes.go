@@ -12,12 +12,14 @@ const (
 	epUnknown endpoint = iota
 	epUsers
 	epUser
+	epGroups
+	epGroup
 	epServiceProviderConfig
 	epSchemas
 	epSchema
 	epResourceTypes
 	epResourceType
-	epNotImplemented // /Bulk, /Me, /.search, /Users/.search
+	epNotImplemented // /Bulk, /Me, /.search, /Users/.search, /Groups/.search
 )
 
 // classify routes rel (the path below base_path). Resource and endpoint
@@ -30,6 +32,8 @@ func classify(rel string) (ep endpoint, arg string) {
 		switch first {
 		case "users":
 			return epUsers, ""
+		case "groups":
+			return epGroups, ""
 		case "serviceproviderconfig":
 			return epServiceProviderConfig, ""
 		case "schemas":
@@ -41,9 +45,12 @@ func classify(rel string) (ep endpoint, arg string) {
 		}
 	case 2:
 		switch first {
-		case "users":
+		case "users", "groups":
 			if strings.EqualFold(segs[1], ".search") {
 				return epNotImplemented, ""
+			}
+			if first == "groups" {
+				return epGroup, segs[1]
 			}
 			return epUser, segs[1]
 		case "schemas":
@@ -61,9 +68,9 @@ func classify(rel string) (ep endpoint, arg string) {
 // allowedMethods is the Allow header of each endpoint.
 func allowedMethods(ep endpoint) string {
 	switch ep {
-	case epUsers:
+	case epUsers, epGroups:
 		return "GET, POST"
-	case epUser:
+	case epUser, epGroup:
 		return "GET, PUT, PATCH, DELETE"
 	}
 	return "GET"
@@ -113,6 +120,24 @@ func OperationFor(method, rel string) Operation {
 			return OpPatch
 		case http.MethodDelete:
 			return OpDelete
+		}
+	case epGroups:
+		switch method {
+		case http.MethodGet:
+			return OpGroupList
+		case http.MethodPost:
+			return OpGroupCreate
+		}
+	case epGroup:
+		switch method {
+		case http.MethodGet:
+			return OpGroupRead
+		case http.MethodPut:
+			return OpGroupReplace
+		case http.MethodPatch:
+			return OpGroupPatch
+		case http.MethodDelete:
+			return OpGroupDelete
 		}
 	case epServiceProviderConfig, epSchemas, epSchema, epResourceTypes, epResourceType:
 		if method == http.MethodGet {

@@ -161,7 +161,7 @@ var purecloudSchema = &schemaSpec{
 
 // groupSchema is the Group (RFC 7643 §4.2, §8.7.1). Its attributes are
 // read by DecodeGroup and ParseGroupPatch, which have rules of their own
-// (members by id only), and advertised from here.
+// (members by id only), and advertised in /Schemas from here.
 var groupSchema = &schemaSpec{
 	ID:          GroupURN,
 	Name:        "Group",
@@ -192,7 +192,7 @@ var groupSchema = &schemaSpec{
 var userSchemas = []*schemaSpec{coreSchema, enterpriseSchema, genesysSchema, purecloudSchema}
 
 // allSchemas is the order of the /Schemas document.
-var allSchemas = []*schemaSpec{coreSchema, enterpriseSchema, genesysSchema, purecloudSchema}
+var allSchemas = []*schemaSpec{coreSchema, enterpriseSchema, genesysSchema, purecloudSchema, groupSchema}
 
 // extensionSchemas are the schemas whose attributes live under their URN.
 var extensionSchemas = []*schemaSpec{enterpriseSchema, genesysSchema, purecloudSchema}

@@ -96,9 +96,10 @@ type handler struct {
 	out     *Outcome
 
 	// Parsed once per request, however many users a response renders.
-	q     url.Values   // the query (nil until first asked)
-	proj  *projection  // attributes / excludedAttributes
-	prefs *refPrefixes // of baseURL, for the fast encoders
+	q      url.Values   // the query (nil until first asked)
+	proj   *projection  // attributes / excludedAttributes
+	prefs  *refPrefixes // of baseURL, for the fast encoders
+	groups bool         // the request is for /Groups: projection reads Group names
 }
 
 // query is the request's query, parsed on first use.
@@ -113,7 +114,11 @@ func (h *handler) query() url.Values {
 // first use.
 func (h *handler) projection() projection {
 	if h.proj == nil {
-		p := projectionFrom(h.query(), userSegments)
+		seg := userSegments
+		if h.groups {
+			seg = groupSegments
+		}
+		p := projectionFrom(h.query(), seg)
 		h.proj = &p
 	}
 	return *h.proj
@@ -141,16 +146,20 @@ func (h *handler) serve(rel string) error {
 		return &Error{Status: http.StatusMethodNotAllowed, Allow: allow,
 			Detail: fmt.Sprintf("method %s is not allowed here; allowed: %s", clip(h.r.Method), allow)}
 	}
-	if h.out.Operation == OpDiscovery {
-		return h.discovery(ep, arg)
-	}
-	if ep == epUsers {
+	switch ep {
+	case epUsers:
 		if h.r.Method == http.MethodPost {
 			return h.create()
 		}
 		return h.list()
+	case epGroups, epGroup:
+		h.groups = true
+		return h.serveGroups(ep, arg)
+	case epUser:
+	default:
+		return h.discovery(ep, arg)
 	}
-	id, err := h.userID(arg)
+	id, err := h.resourceID(arg, "User")
 	if err != nil {
 		return err
 	}
@@ -166,11 +175,12 @@ func (h *handler) serve(rel string) error {
 	}
 }
 
-// userID validates the id against the escaped request path: an id hiding
-// a slash (%2F), a NUL or another control character, invalid UTF-8, or more
-// than 128 bytes never reaches the Backend.
-func (h *handler) userID(id string) (string, error) {
-	notFound := Errorf(http.StatusNotFound, "", "User not found")
+// resourceID validates the id of a User or Group (kind) against the
+// escaped request path: an id hiding a slash (%2F), a NUL or another control
+// character, invalid UTF-8, or more than 128 bytes never reaches the
+// Backend.
+func (h *handler) resourceID(id, kind string) (string, error) {
+	notFound := Errorf(http.StatusNotFound, "", "%s not found", kind)
 	esc := strings.TrimRight(h.r.URL.EscapedPath(), "/")
 	last, err := url.PathUnescape(esc[strings.LastIndex(esc, "/")+1:])
 	if err != nil || last != id || id == "" || len(id) > maxIDLen || !utf8.ValidString(id) {
@@ -235,6 +245,9 @@ func (h *handler) list() error {
 	if len(users) > lq.Count { // never more than asked (RFC 7644 §3.4.2.4)
 		users = users[:lq.Count]
 	}
+	if !lq.Groups {
+		users = withoutGroups(users)
+	}
 	if h.projection().identity() {
 		w := newJSONWriter()
 		appendListResponse(w, res.Total, lq.StartIndex, users, func(u *User) { w.appendUser(u, h.refs()) })
@@ -265,15 +278,46 @@ func (h *handler) read(id string) error {
 	if u == nil {
 		return errNoUser
 	}
-	if inm := h.r.Header.Get("If-None-Match"); inm != "" && u.Meta.Version != "" {
-		versions, star := parseETags(inm)
-		if star || containsString(versions, u.Meta.Version) {
-			h.w.Header().Set("ETag", FormatETag(u.Meta.Version))
-			h.w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
+	if h.notModified(u.Meta.Version) {
+		return nil
 	}
 	return h.writeUser(http.StatusOK, u, false)
+}
+
+// notModified answers 304 when If-None-Match names the current version.
+func (h *handler) notModified(version string) bool {
+	inm := h.r.Header.Get("If-None-Match")
+	if inm == "" || version == "" {
+		return false
+	}
+	versions, star := parseETags(inm)
+	if !star && !containsString(versions, version) {
+		return false
+	}
+	h.w.Header().Set("ETag", FormatETag(version))
+	h.w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
+// withoutGroups returns users with their groups left out, copying only the
+// users that have some (the backend's values are not modified).
+func withoutGroups(users []*User) []*User {
+	var out []*User
+	for i, u := range users {
+		if u == nil || len(u.Groups) == 0 {
+			continue
+		}
+		if out == nil {
+			out = append(make([]*User, 0, len(users)), users...)
+		}
+		c := *u
+		c.Groups = nil
+		out[i] = &c
+	}
+	if out == nil {
+		return users
+	}
+	return out
 }
 
 func (h *handler) replace(id string) error {
@@ -315,18 +359,18 @@ func (h *handler) delete(id string) error {
 	if err := h.backend().DeleteUser(h.r.Context(), id, h.precondition()); err != nil {
 		return err
 	}
+	h.noContent()
+	return nil
+}
+
+// noContent answers 204.
+func (h *handler) noContent() {
 	h.w.Header().Set("Content-Type", ContentType)
 	h.w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 func (h *handler) precondition() Precondition {
 	return preconditionFrom(strings.Join(h.r.Header.Values("If-Match"), ","))
-}
-
-// userLocation is this gateway's URL of a user.
-func (h *handler) userLocation(id string) string {
-	return h.baseURL + "/Users/" + url.PathEscape(id)
 }
 
 // render encodes u with its location and applies attributes /
@@ -343,7 +387,7 @@ func (h *handler) writeUser(status int, u *User, withLocation bool) error {
 		h.w.Header().Set("ETag", FormatETag(u.Meta.Version))
 	}
 	if withLocation && u.ID != "" {
-		h.w.Header().Set("Location", h.userLocation(u.ID))
+		h.w.Header().Set("Location", resourceLocation(h.baseURL, "/Users/", u.ID, ""))
 	}
 	if h.projection().identity() {
 		w := newJSONWriter()

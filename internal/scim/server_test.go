@@ -95,14 +95,15 @@ func TestServerRouting(t *testing.T) {
 		{"DELETE", "/scim/v2/Schemas/" + UserURN, 405, "GET", ""},
 		{"GET", "/scim/v2/ResourceTypes", 200, "", "discovery"},
 		{"GET", "/scim/v2/ResourceTypes/User", 200, "", "discovery"},
-		{"GET", "/scim/v2/ResourceTypes/Group", 404, "", "discovery"},
+		{"GET", "/scim/v2/ResourceTypes/Group", 200, "", "discovery"},
+		{"GET", "/scim/v2/ResourceTypes/Role", 404, "", "discovery"},
 		{"POST", "/scim/v2/Bulk", 501, "", ""},
 		{"GET", "/scim/v2/Me", 501, "", ""},
 		{"POST", "/scim/v2/.search", 501, "", ""},
 		{"POST", "/scim/v2/Users/.search", 501, "", ""},
 		{"GET", "/scim/v2", 404, "", ""},
 		{"GET", "/scim/v2/", 404, "", ""},
-		{"GET", "/scim/v2/Groups", 404, "", ""},
+		{"GET", "/scim/v2/Groups", 200, "", "group_list"},
 		{"GET", "/scim/v2/Users/u-1/extra", 404, "", ""},
 	}
 	for _, tt := range tests {
