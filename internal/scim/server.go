@@ -34,9 +34,10 @@ type Outcome struct {
 }
 
 // Serve answers one request. rel is the path below base_path ("" or "/" for
-// the root, "/Users", "/Users/<id>", ...), baseURL the absolute URL of
-// base_path as the client sees it (e.g. "https://gw.example.com/scim/v2"),
-// used for Location and meta.location.
+// the root, "/Users", "/Users/<id>", "/Groups", ...), baseURL the absolute
+// URL of base_path as the client sees it (e.g.
+// "https://gw.example.com/scim/v2"), used for Location, meta.location and
+// $ref.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, rel, baseURL string) {
 	sw := &statusWriter{ResponseWriter: w}
 	out := Outcome{Operation: OperationFor(r.Method, rel)}
@@ -152,13 +153,17 @@ func (h *handler) serve(rel string) error {
 			return h.create()
 		}
 		return h.list()
+	case epUser:
+		return h.serveUser(arg)
 	case epGroups, epGroup:
 		h.groups = true
 		return h.serveGroups(ep, arg)
-	case epUser:
-	default:
-		return h.discovery(ep, arg)
 	}
+	return h.discovery(ep, arg)
+}
+
+// serveUser routes /Users/<id>.
+func (h *handler) serveUser(arg string) error {
 	id, err := h.resourceID(arg, "User")
 	if err != nil {
 		return err
