@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,11 +18,15 @@ const MaxBodyBytes = 1 << 20
 // ContentType is the media type of every response.
 const ContentType = "application/scim+json"
 
-// ReadJSON reads a request body that must be one JSON value. It enforces the
-// media type (415), the size limit (413, reading at most one byte more than
-// allowed so a huge body costs nothing), and the syntax: an empty body,
-// malformed JSON or trailing data after the value is 400 invalidSyntax.
-func ReadJSON(r *http.Request) ([]byte, error) {
+// ReadJSON reads and decodes a request body that must be one JSON value,
+// and returns the value as DecodeJSON does: the body is parsed once, and
+// DecodeUser, ParsePatch, DecodeGroup and ParseGroupPatch take the result.
+// It enforces the media type (415), the size limit (413: a declared length
+// over the limit costs nothing, and a body is never read more than one byte
+// past it), and the syntax: an empty body, malformed JSON or trailing data
+// after the value is 400 invalidSyntax. A body over the limit is 413 even
+// when it is also malformed.
+func ReadJSON(r *http.Request) (any, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/scim+json" && mt != "application/json") {
@@ -39,30 +42,62 @@ func ReadJSON(r *http.Request) ([]byte, error) {
 	if r.Body == nil {
 		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "request body is empty")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	body := &limitedBody{r: r.Body}
+	v, err := DecodeJSON(body)
 	if err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, ScimType: InvalidSyntax,
-			Detail: "request body could not be read", Cause: err}
+		// The decoder stops at the first error; whether the body is too
+		// large decides between 413 and 400, so read on to the limit.
+		_, _ = io.Copy(io.Discard, body)
 	}
-	if len(body) > MaxBodyBytes {
+	switch {
+	case body.n > MaxBodyBytes:
 		return nil, tooLarge
-	}
-	if _, err := decodeJSON(body); err != nil {
+	case body.err != nil:
+		return nil, &Error{Status: http.StatusBadRequest, ScimType: InvalidSyntax,
+			Detail: "request body could not be read", Cause: body.err}
+	case err != nil:
 		return nil, err
 	}
-	return body, nil
+	return v, nil
 }
 
-// decodeJSON decodes exactly one JSON value (numbers as json.Number) and
-// refuses trailing data, which json.Decoder alone would accept.
-func decodeJSON(body []byte) (any, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "request body is empty")
+// limitedBody reads a request body up to one byte past MaxBodyBytes, counting
+// the bytes and keeping the first read error other than io.EOF.
+type limitedBody struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	left := MaxBodyBytes + 1 - b.n
+	if left <= 0 {
+		return 0, io.EOF
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	if int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// DecodeJSON decodes exactly one JSON value from r and refuses trailing data,
+// which json.Decoder alone would accept. Numbers are json.Number (so an id
+// sent as a large number keeps its digits); objects are map[string]any and
+// arrays []any. Failures are 400 invalidSyntax. It enforces no size limit:
+// ReadJSON does.
+func DecodeJSON(r io.Reader) (any, error) {
+	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		if err == io.EOF {
+			return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "request body is empty")
+		}
 		return nil, &Error{Status: http.StatusBadRequest, ScimType: InvalidSyntax,
 			Detail: "request body is not valid JSON", Cause: err}
 	}
@@ -73,12 +108,8 @@ func decodeJSON(body []byte) (any, error) {
 	return v, nil
 }
 
-// decodeObject is decodeJSON for bodies that must be a JSON object.
-func decodeObject(body []byte) (map[string]any, error) {
-	v, err := decodeJSON(body)
-	if err != nil {
-		return nil, err
-	}
+// asObject is the body as a JSON object, for bodies that must be one.
+func asObject(v any) (map[string]any, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "request body must be a JSON object")

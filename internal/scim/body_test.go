@@ -3,8 +3,10 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,9 @@ func TestReadJSON(t *testing.T) {
 		{"trailing garbage", "application/json", `{"a":1}x`, 400, InvalidSyntax},
 		{"exactly the limit is fine", "application/json", `"` + strings.Repeat("a", MaxBodyBytes-2) + `"`, 0, ""},
 		{"one byte over the limit", "application/json", `"` + strings.Repeat("a", MaxBodyBytes-1) + `"`, 413, ""},
+		{"a small value, then spaces past the limit", "application/json", `{"a":1}` + strings.Repeat(" ", MaxBodyBytes), 413, ""},
+		{"malformed and over the limit is 413, as before decoding", "application/json", `{"a": tre` + strings.Repeat("x", MaxBodyBytes), 413, ""},
+		{"trailing data past the limit", "application/json", `{"a":1}{` + strings.Repeat(" ", MaxBodyBytes), 413, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,10 +45,11 @@ func TestReadJSON(t *testing.T) {
 			if tt.contentType != "" {
 				r.Header.Set("Content-Type", tt.contentType)
 			}
-			b, err := ReadJSON(r)
+			v, err := ReadJSON(r)
 			if tt.status == 0 {
-				if err != nil || string(b) != tt.body {
-					t.Fatalf("ReadJSON = %d bytes, %v", len(b), err)
+				var want any
+				if jerr := json.Unmarshal([]byte(tt.body), &want); err != nil || jerr != nil || !jsonDeepEqual(v, want) {
+					t.Fatalf("ReadJSON = %.60v, %v", v, err)
 				}
 				return
 			}
@@ -57,6 +63,52 @@ func TestReadJSONDeclaredLengthTooLarge(t *testing.T) {
 	r.ContentLength = MaxBodyBytes + 1
 	_, err := ReadJSON(r)
 	wantErr(t, err, http.StatusRequestEntityTooLarge, "")
+}
+
+// The body is read exactly once, and never more than one byte past the
+// limit, whatever it holds.
+func TestReadJSONReadsAtMostTheLimit(t *testing.T) {
+	for _, body := range []string{`{"a":1}` + strings.Repeat(" ", 3*MaxBodyBytes), `{"a": tre` + strings.Repeat("x", 3*MaxBodyBytes)} {
+		src := strings.NewReader(body)
+		r := httptest.NewRequest(http.MethodPost, "/", src)
+		r.ContentLength = -1
+		_, err := ReadJSON(r)
+		wantErr(t, err, http.StatusRequestEntityTooLarge, "")
+		if read := int(src.Size()) - src.Len(); read != MaxBodyBytes+1 {
+			t.Fatalf("read %d bytes, want %d", read, MaxBodyBytes+1)
+		}
+	}
+}
+
+// A body that fails to arrive is 400 invalidSyntax with the cause kept.
+func TestReadJSONReadError(t *testing.T) {
+	cause := errors.New("connection reset")
+	r := httptest.NewRequest(http.MethodPost, "/", io.MultiReader(strings.NewReader(`{"a":`), errReader{cause}))
+	_, err := ReadJSON(r)
+	e := wantErr(t, err, http.StatusBadRequest, InvalidSyntax)
+	if !errors.Is(e, cause) || !strings.Contains(e.Detail, "could not be read") {
+		t.Fatalf("error %v (cause %v)", e, e.Cause)
+	}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestDecodeJSON(t *testing.T) {
+	v, err := DecodeJSON(strings.NewReader(` {"id":12345678901234567890,"a":[1.50,true,null,"x"]} `))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"id": json.Number("12345678901234567890"),
+		"a": []any{json.Number("1.50"), true, nil, "x"}}
+	if !reflect.DeepEqual(v, want) {
+		t.Fatalf("got %#v", v)
+	}
+	for _, bad := range []string{``, ` `, `{`, `{"a":1}}`, `1 2`, `"x"x`} {
+		_, err := DecodeJSON(strings.NewReader(bad))
+		wantErr(t, err, http.StatusBadRequest, InvalidSyntax)
+	}
 }
 
 func TestWriteError(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Coercion turns a raw JSON value (decoded with UseNumber) into the canonical
@@ -13,6 +14,11 @@ import (
 // of such maps; nil means absent. Both DecodeUser and PATCH use these
 // functions, so a value means the same thing in a POST, a PUT and a PATCH.
 // Errors name the attribute but never echo the value (it may be a password).
+//
+// Coercion consumes its input: the objects and arrays of a decoded body are
+// made canonical in place rather than copied, because a request body is
+// decoded once (ReadJSON) and a copy per entry would double the memory a
+// large body costs. A raw value must not be used after it is coerced.
 
 // coerce converts v for attribute a; path names it in errors.
 func coerce(a *attrSpec, v any, path string) (any, error) {
@@ -38,6 +44,12 @@ func coerceScalar(a *attrSpec, v any, path string) (any, error) {
 		s, err := coerceString(v, path)
 		if a.Lower {
 			s = strings.ToLower(s)
+		}
+		if a.MaxLen > 0 && err == nil && utf8.RuneCountInString(s) > a.MaxLen {
+			return nil, BadValue("attribute %q is longer than %d characters", path, a.MaxLen)
+		}
+		if vs, ok := v.(string); ok && vs == s {
+			return v, err // already canonical: no new interface value to allocate
 		}
 		return s, err
 	}
@@ -103,21 +115,38 @@ func coerceNumber(v any, path string) (float64, error) {
 func coerceComplex(a *attrSpec, v any, path string) (map[string]any, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		out := map[string]any{}
+		// In place: canonical keys are kept or deleted as they are met;
+		// other spellings are deleted and their values set afterwards
+		// (a key added during range may or may not be visited).
+		var renamed []any // name, value pairs
 		for k, raw := range t {
-			s := a.sub(k)
+			s := a.writableSub(k)
 			if s == nil || raw == nil {
+				delete(t, k)
 				continue
 			}
-			cv, err := coerceScalar(s, raw, path+"."+s.Name)
+			cv, err := coerceScalar(s, raw, "")
 			if err != nil {
+				// Named only on failure: a path string per entry and
+				// sub-attribute is most of what a long list costs.
+				_, err = coerceScalar(s, raw, path+"."+s.Name)
 				return nil, err
 			}
-			if cv != "" {
-				out[s.Name] = cv
+			if k != s.Name {
+				delete(t, k)
+				renamed = append(renamed, s.Name, cv)
+			} else if cv == "" {
+				delete(t, k)
+			} else {
+				t[k] = cv
 			}
 		}
-		return out, nil
+		for i := 0; i < len(renamed); i += 2 {
+			if renamed[i+1] != "" {
+				t[renamed[i].(string)] = renamed[i+1]
+			}
+		}
+		return t, nil
 	case string, json.Number, float64, bool:
 		if a.Key != "" {
 			return coerceComplex(a, map[string]any{a.Key: t}, path)
@@ -144,7 +173,7 @@ func coerceMulti(a *attrSpec, v any, path string) ([]any, error) {
 	if !ok {
 		return nil, BadValue("attribute %q must be an array", path)
 	}
-	out := make([]any, 0, len(list))
+	out := list[:0] // in place: an entry is written at or before where it was read
 	for _, el := range list {
 		if el == nil {
 			continue
@@ -158,6 +187,7 @@ func coerceMulti(a *attrSpec, v any, path string) ([]any, error) {
 		}
 		out = append(out, m)
 	}
+	clear(list[len(out):])
 	return out, checkPrimary(a, out, path)
 }
 

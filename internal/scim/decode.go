@@ -7,9 +7,10 @@ import "sort"
 // schema URN (or as URN-qualified names); JSON null means absent; unknown
 // and unmapped attributes, readOnly ones (id, meta) and schemas are ignored.
 // Values are coerced (see coerce.go); what cannot be is 400 invalidValue
-// naming the attribute.
-func DecodeUser(body []byte) (*User, error) {
-	obj, err := decodeObject(body)
+// naming the attribute. body is the decoded request body (ReadJSON,
+// DecodeJSON); decoding consumes it (see coerce.go).
+func DecodeUser(body any) (*User, error) {
+	obj, err := asObject(body)
 	if err != nil {
 		return nil, err
 	}
@@ -157,10 +158,15 @@ func entries(v any) []map[string]any {
 }
 
 func multiValues(v any) []MultiValue {
+	list, _ := v.([]any)
 	var out []MultiValue
-	for _, m := range entries(v) {
+	for _, e := range list {
+		m, _ := e.(map[string]any)
 		if str(m, "value") == "" {
 			continue // an entry without value (a PATCH set only its type)
+		}
+		if out == nil {
+			out = make([]MultiValue, 0, len(list)) // sized once: the list may be long
 		}
 		p, _ := m["primary"].(bool)
 		out = append(out, MultiValue{Value: str(m, "value"), Type: str(m, "type"), Primary: p})

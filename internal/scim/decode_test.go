@@ -14,7 +14,7 @@ func TestDecodeUser(t *testing.T) {
 		want User
 	}{
 		{
-			name: "Entra create (scim-clients 2.3 step 1)",
+			name: "Entra create (Microsoft's tutorial: Create User)",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
 			 "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
 			 "userName":"Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee","active":true,
@@ -33,14 +33,14 @@ func TestDecodeUser(t *testing.T) {
 			want: User{UserName: "u@x.com", Groups: []GroupRef{{Display: "CC Billing"}, {Value: "g-1"}, {Value: "g-2", Display: "Sales"}}},
 		},
 		{
-			name: "Entra example 2: nulls are absent, misspelled URN ignored",
+			name: "Entra: nulls are absent, a misspelled extension URN is ignored",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0User"],
 			 "userName":"u@x.com","addresses":null,"phoneNumbers":null,"preferredLanguage":null,"title":null,
 			 "department":null,"manager":null,"active":null,"name":null}`,
 			want: User{UserName: "u@x.com"},
 		},
 		{
-			name: "Okta create (scim-clients 3.2 step 2)",
+			name: "Okta create (Okta's reference: Create Users)",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"test.user@okta.local",
 			 "name":{"givenName":"Test","familyName":"User"},
 			 "emails":[{"primary":true,"value":"test.user@okta.local","type":"work"}],
@@ -75,7 +75,7 @@ func TestDecodeUser(t *testing.T) {
 			want: User{UserName: "a", ManagerID: "m-3"},
 		},
 		{
-			name: "unqualified enterprise attributes at the top level (Entra example 2 sends them)",
+			name: "unqualified enterprise attributes at the top level (as Entra sends them)",
 			body: `{"userName":"a","department":"Field","manager":{"value":"m-4"}}`,
 			want: User{UserName: "a", Department: "Field", ManagerID: "m-4"},
 		},
@@ -84,6 +84,11 @@ func TestDecodeUser(t *testing.T) {
 			body: `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"Ops",
 			 "urn:ietf:params:scim:schemas:core:2.0:User:title":"Dr"}`,
 			want: User{UserName: "a", Department: "Ops", Title: "Dr"},
+		},
+		{
+			name: "externalId of 255 characters (not bytes)",
+			body: `{"userName":"a","externalId":"` + strings.Repeat("é", 255) + `"}`,
+			want: User{UserName: "a", ExternalID: strings.Repeat("é", 255)},
 		},
 		{
 			name: "numbers and booleans where strings are expected",
@@ -115,7 +120,7 @@ func TestDecodeUser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeUser([]byte(tt.body))
+			got, err := decodeUserJSON(tt.body)
 			if err != nil {
 				t.Fatalf("DecodeUser: %v", err)
 			}
@@ -138,6 +143,7 @@ func TestDecodeUserErrors(t *testing.T) {
 		{"proficiency not numeric", `{"urn:ietf:params:scim:schemas:extension:genesys:purecloud:2.0:User":{"routingSkills":[{"name":"s","proficiency":"high"}]}}`, InvalidValue, "proficiency"},
 		{"extension not an object", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`, InvalidValue, "enterprise"},
 		{"manager with two entries", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":[{"value":"a"},{"value":"b"}]}}`, InvalidValue, "manager"},
+		{"externalId over 255 characters", `{"userName":"a","externalId":"` + strings.Repeat("é", 256) + `"}`, InvalidValue, "externalId"},
 		{"userName an object", `{"userName":{"a":1}}`, InvalidValue, "userName"},
 		{"not an object", `[{"userName":"a"}]`, InvalidSyntax, ""},
 		{"malformed", `{"acve": tre}`, InvalidSyntax, ""},
@@ -146,7 +152,7 @@ func TestDecodeUserErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := DecodeUser([]byte(tt.body))
+			_, err := decodeUserJSON(tt.body)
 			e := wantErr(t, err, http.StatusBadRequest, tt.scimType)
 			if !containsFoldStr(e.Detail, tt.mention) {
 				t.Fatalf("detail %q does not name %q", e.Detail, tt.mention)
@@ -156,7 +162,7 @@ func TestDecodeUserErrors(t *testing.T) {
 }
 
 func TestDecodeNeverEchoesPassword(t *testing.T) {
-	_, err := DecodeUser([]byte(`{"userName":"a","password":{"secret":"hunter2"}}`))
+	_, err := decodeUserJSON(`{"userName":"a","password":{"secret":"hunter2"}}`)
 	e := wantErr(t, err, http.StatusBadRequest, InvalidValue)
 	if containsFoldStr(e.Error(), "hunter2") {
 		t.Fatalf("error leaks the value: %v", e)

@@ -37,7 +37,8 @@ func ServiceProviderConfig(maxResults int) map[string]any {
 }
 
 // Schemas is the /Schemas ListResponse: core User with its mapped
-// attributes, the enterprise extension, and the two Genesys extensions.
+// attributes, the enterprise extension, the two Genesys extensions, and
+// Group.
 func Schemas() map[string]any {
 	docs := make([]any, 0, len(allSchemas))
 	for _, s := range allSchemas {
@@ -54,15 +55,19 @@ func Schema(id string) (map[string]any, error) {
 	return nil, Errorf(http.StatusNotFound, "", "schema %q not found", clip(id))
 }
 
-// ResourceTypes is the /ResourceTypes ListResponse (User only).
+// ResourceTypes is the /ResourceTypes ListResponse: User and Group.
 func ResourceTypes() map[string]any {
-	return listResponse([]any{userResourceType()}, 1)
+	return listResponse([]any{userResourceType(), groupResourceType()}, 1)
 }
 
-// ResourceType is one resource type by name (case-insensitive); only User.
+// ResourceType is one resource type by name (case-insensitive): User or
+// Group.
 func ResourceType(name string) (map[string]any, error) {
-	if strings.EqualFold(name, "User") {
+	switch {
+	case strings.EqualFold(name, "User"):
 		return userResourceType(), nil
+	case strings.EqualFold(name, "Group"):
+		return groupResourceType(), nil
 	}
 	return nil, Errorf(http.StatusNotFound, "", "resource type %q not found", clip(name))
 }
@@ -97,6 +102,20 @@ func userResourceType() map[string]any {
 	}
 }
 
+// groupResourceType is Group (RFC 7643 §4.2), which has no extensions.
+func groupResourceType() map[string]any {
+	return map[string]any{
+		"schemas":          []any{resourceTypeURN},
+		"id":               "Group",
+		"name":             "Group",
+		"endpoint":         "/Groups",
+		"description":      "Group",
+		"schema":           GroupURN,
+		"schemaExtensions": []any{},
+		"meta":             map[string]any{"resourceType": "ResourceType", "location": "/ResourceTypes/Group"},
+	}
+}
+
 func schemaDoc(s *schemaSpec) map[string]any {
 	attrs := make([]any, 0, len(s.Attrs))
 	for _, a := range s.Attrs {
@@ -126,6 +145,9 @@ func attrDoc(a *attrSpec) map[string]any {
 	}
 	if len(a.Canonical) > 0 {
 		d["canonicalValues"] = a.Canonical
+	}
+	if len(a.RefTypes) > 0 {
+		d["referenceTypes"] = a.RefTypes
 	}
 	if len(a.Subs) > 0 {
 		subs := make([]any, 0, len(a.Subs))

@@ -1,11 +1,18 @@
 package scim
 
-import "time"
+import (
+	"net/url"
+	"time"
+)
 
 // EncodeUser renders u as a SCIM User resource. Absent values are omitted
-// (never null) and password is never rendered. meta.location is u.Meta.Location
-// (the server fills it); meta.version is W/"<version>".
-func EncodeUser(u *User) map[string]any {
+// (never null) and password is never rendered; meta.version is
+// W/"<version>". baseURL, when not empty, is the URL of base_path as the
+// client sees it: meta.location is then <baseURL>/Users/<id> and each group
+// gets its $ref, <baseURL>/Groups/<value>; without it meta.location is
+// u.Meta.Location. Each group is "type":"direct": the product knows no
+// nested groups (RFC 7643 §4.1.2).
+func EncodeUser(u *User, baseURL string) map[string]any {
 	doc := userDoc(u)
 	delete(doc, "password")
 	schemas := []any{UserURN}
@@ -18,15 +25,35 @@ func EncodeUser(u *User) map[string]any {
 	if u.ID != "" {
 		doc["id"] = u.ID
 	}
-	meta := map[string]any{"resourceType": "User"}
-	putTime(meta, "created", u.Meta.Created)
-	putTime(meta, "lastModified", u.Meta.LastModified)
-	putString(meta, "location", u.Meta.Location)
-	if u.Meta.Version != "" {
-		meta["version"] = FormatETag(u.Meta.Version)
+	for _, g := range entries(doc["groups"]) {
+		g["type"] = "direct"
+		if v := str(g, "value"); v != "" && baseURL != "" {
+			g["$ref"] = baseURL + "/Groups/" + url.PathEscape(v)
+		}
 	}
-	doc["meta"] = meta
+	doc["meta"] = metaDoc("User", u.Meta, resourceLocation(baseURL, "/Users/", u.ID, u.Meta.Location))
 	return doc
+}
+
+// resourceLocation is meta.location: <baseURL><collection><id> when both
+// are known, the given location otherwise.
+func resourceLocation(baseURL, collection, id, location string) string {
+	if baseURL != "" && id != "" {
+		return baseURL + collection + url.PathEscape(id)
+	}
+	return location
+}
+
+// metaDoc renders meta (RFC 7643 §3.1).
+func metaDoc(resourceType string, m Meta, location string) map[string]any {
+	meta := map[string]any{"resourceType": resourceType}
+	putTime(meta, "created", m.Created)
+	putTime(meta, "lastModified", m.LastModified)
+	putString(meta, "location", location)
+	if m.Version != "" {
+		meta["version"] = FormatETag(m.Version)
+	}
+	return meta
 }
 
 func putTime(m map[string]any, k string, t time.Time) {

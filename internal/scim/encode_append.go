@@ -2,18 +2,32 @@ package scim
 
 import "net/url"
 
-// The fast encoder: a User written straight to JSON bytes, the same document
-// EncodeUser builds as a map (same members, same omissions, same strings and
-// numbers), without the map per user, the reflection, or the key sort.
-// encode_append_test.go compares the two on decoded JSON. Responses use it
-// whenever no attributes / excludedAttributes projection applies; projection
-// keeps working on EncodeUser's map.
+// The fast encoder: a User (or Group) written straight to JSON bytes, the
+// same document EncodeUser (EncodeGroup) builds as a map (same members, same
+// omissions, same strings and numbers), without the map per resource, the
+// reflection, or the key sort. encode_append_test.go compares the two on
+// decoded JSON. Responses use it whenever no attributes / excludedAttributes
+// projection applies; projection keeps working on the maps.
 
-// appendUser writes u as a SCIM User resource. locationPrefix, when non-nil,
-// is the JSON string body (escaped, no quotes) of "<baseURL>/Users/": a user
-// with an id gets that plus its escaped id as meta.location, as
-// handler.location does; without a prefix meta.location is u.Meta.Location.
-func (w *jsonWriter) appendUser(u *User, locationPrefix []byte) {
+// refPrefixes are what the fast encoders put before an escaped id to render
+// meta.location and $ref: the JSON string bodies (escaped, no quotes) of
+// "<baseURL>/Users/" and "<baseURL>/Groups/". Escaping works rune by rune,
+// so prefix then escaped id is the escaped URL. A nil *refPrefixes renders
+// as the map encoders do without a baseURL.
+type refPrefixes struct{ users, groups []byte }
+
+// newRefPrefixes returns the prefixes of baseURL, nil for "".
+func newRefPrefixes(baseURL string) *refPrefixes {
+	if baseURL == "" {
+		return nil
+	}
+	return &refPrefixes{users: appendJSONStringBody(nil, baseURL+"/Users/"),
+		groups: appendJSONStringBody(nil, baseURL+"/Groups/")}
+}
+
+// appendUser writes u as EncodeUser(u, baseURL) renders it, refs being
+// newRefPrefixes(baseURL).
+func (w *jsonWriter) appendUser(u *User, refs *refPrefixes) {
 	ent := u.Department != "" || u.ManagerID != ""
 	gen := u.DivisionID != ""
 	pc := len(u.RoutingSkills) > 0 || len(u.RoutingLanguages) > 0
@@ -60,6 +74,11 @@ func (w *jsonWriter) appendUser(u *User, locationPrefix []byte) {
 			w.beginObject()
 			w.stringMember("value", g.Value)
 			w.stringMember("display", g.Display)
+			if refs != nil && g.Value != "" {
+				w.ref("$ref", refs.groups, g.Value)
+			}
+			w.key("type")
+			w.string("direct")
 			w.endObject()
 		}
 		w.endArray()
@@ -91,33 +110,49 @@ func (w *jsonWriter) appendUser(u *User, locationPrefix []byte) {
 		w.endObject()
 	}
 
+	var users []byte
+	if refs != nil {
+		users = refs.users
+	}
+	w.appendMeta("User", u.Meta, users, u.ID)
+	w.endObject()
+}
+
+// appendMeta writes meta as metaDoc renders it: meta.location is prefix and
+// the escaped id when both are known, m.Location otherwise.
+func (w *jsonWriter) appendMeta(resourceType string, m Meta, prefix []byte, id string) {
 	w.key("meta")
 	w.beginObject()
 	w.key("resourceType")
-	w.string("User")
-	w.timeMember("created", u.Meta.Created)
-	w.timeMember("lastModified", u.Meta.LastModified)
-	if locationPrefix != nil && u.ID != "" {
-		w.key("location")
-		w.comma()
-		w.b = append(w.b, '"')
-		w.b = append(w.b, locationPrefix...)
-		w.b = appendJSONStringBody(w.b, url.PathEscape(u.ID))
-		w.b = append(w.b, '"')
-		w.more = true
+	w.string(resourceType)
+	w.timeMember("created", m.Created)
+	w.timeMember("lastModified", m.LastModified)
+	if prefix != nil && id != "" {
+		w.ref("location", prefix, id)
 	} else {
-		w.stringMember("location", u.Meta.Location)
+		w.stringMember("location", m.Location)
 	}
-	if u.Meta.Version != "" {
+	if m.Version != "" {
 		w.key("version")
 		w.comma()
 		w.b = append(w.b, `"W/\"`...)
-		w.b = appendJSONStringBody(w.b, u.Meta.Version)
+		w.b = appendJSONStringBody(w.b, m.Version)
 		w.b = append(w.b, `\""`...)
 		w.more = true
 	}
 	w.endObject()
-	w.endObject()
+}
+
+// ref writes k: a URL of this gateway, prefix (from refPrefixes) then the
+// escaped id.
+func (w *jsonWriter) ref(k string, prefix []byte, id string) {
+	w.key(k)
+	w.comma()
+	w.b = append(w.b, '"')
+	w.b = append(w.b, prefix...)
+	w.b = appendJSONStringBody(w.b, url.PathEscape(id))
+	w.b = append(w.b, '"')
+	w.more = true
 }
 
 // multiValues writes emails or phoneNumbers: value and primary always, type
@@ -161,12 +196,12 @@ func (w *jsonWriter) proficiencies(k string, ps []NamedProficiency) {
 	w.endArray()
 }
 
-// appendListResponse writes a ListResponse of users (nil entries skipped)
-// with totalResults total and startIndex start.
-func (w *jsonWriter) appendListResponse(total, start int, users []*User, locationPrefix []byte) {
+// appendListResponse writes a ListResponse of items (nil entries skipped)
+// with totalResults total and startIndex start, each written by item.
+func appendListResponse[T any](w *jsonWriter, total, start int, items []*T, item func(*T)) {
 	n := 0
-	for _, u := range users {
-		if u != nil {
+	for _, it := range items {
+		if it != nil {
 			n++
 		}
 	}
@@ -183,9 +218,9 @@ func (w *jsonWriter) appendListResponse(total, start int, users []*User, locatio
 	w.int(n)
 	w.key("Resources")
 	w.beginArray()
-	for _, u := range users {
-		if u != nil {
-			w.appendUser(u, locationPrefix)
+	for _, it := range items {
+		if it != nil {
+			item(it)
 		}
 	}
 	w.endArray()

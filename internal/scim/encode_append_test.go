@@ -74,20 +74,30 @@ func FuzzAppendUser(f *testing.F) {
 }
 
 // checkAppendUser compares the fast encoding of u, decoded, with
-// EncodeUser's map as encoding/json renders it, decoded.
+// EncodeUser's map as encoding/json renders it, decoded, without a base URL
+// and with one that needs escaping.
 func checkAppendUser(t *testing.T, u *User) {
 	t.Helper()
-	var w jsonWriter
-	w.appendUser(u, nil)
+	for _, base := range []string{"", testBase, "https://gw.example.com/<&>/é"} {
+		var w jsonWriter
+		w.appendUser(u, newRefPrefixes(base))
+		checkSame(t, &w, EncodeUser(u, base))
+	}
+}
+
+// checkSame compares what w wrote, decoded, with want as encoding/json
+// renders it, decoded.
+func checkSame(t *testing.T, w *jsonWriter, want map[string]any) {
+	t.Helper()
 	if w.err != nil {
 		t.Fatal(w.err)
 	}
 	var got any
 	if err := json.Unmarshal(w.b, &got); err != nil {
-		t.Fatalf("appendUser wrote invalid JSON %q: %v", w.b, err)
+		t.Fatalf("fast encoder wrote invalid JSON %q: %v", w.b, err)
 	}
-	if want := mustRoundTrip(t, EncodeUser(u)); !reflect.DeepEqual(got, want) {
-		t.Fatalf("appendUser:\n got %s\nwant %s", mustJSON(t, got), mustJSON(t, want))
+	if want := mustRoundTrip(t, want); !reflect.DeepEqual(got, want) {
+		t.Fatalf("fast encoder:\n got %s\nwant %s", mustJSON(t, got), mustJSON(t, want))
 	}
 }
 

@@ -62,3 +62,8 @@ func BadValue(format string, args ...any) *Error {
 func NotFound(id string) *Error {
 	return Errorf(http.StatusNotFound, "", "User %q not found", id)
 }
+
+// GroupNotFound is 404 for a group id.
+func GroupNotFound(id string) *Error {
+	return Errorf(http.StatusNotFound, "", "Group %q not found", id)
+}

@@ -1,7 +1,9 @@
 package scim
 
 // Canonical attribute names of the filter AST. Parsing maps any casing and
-// the URN-qualified forms onto these.
+// the URN-qualified forms onto these. User filters (ParseFilter) use all
+// but AttrMembers; Group filters (ParseGroupFilter) use AttrID,
+// AttrExternalID, AttrDisplayName and AttrMembers.
 const (
 	AttrID          = "id"
 	AttrExternalID  = "externalId"
@@ -11,6 +13,7 @@ const (
 	AttrEmails      = "emails.value"                 // any email
 	AttrWorkEmail   = `emails[type eq "work"].value` // the entry typed work
 	AttrActive      = "active"
+	AttrMembers     = "members.value" // a Group's member (user id): members, members.value, members[value eq x]
 )
 
 // Filter is a parsed, validated SCIM filter. It is one of *Compare, *And, *Or

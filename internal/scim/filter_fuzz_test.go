@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// FuzzParseFilter: whatever the input, ParseFilter does not panic, and a
-// failure is always a 400 *Error (invalidFilter), never a parser error.
+// FuzzParseFilter: whatever the input, ParseFilter and ParseGroupFilter do
+// not panic, and a failure is always a 400 *Error (invalidFilter), never a
+// parser error.
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{
 		`userName eq "bjensen"`,
@@ -20,20 +21,28 @@ func FuzzParseFilter(f *testing.F) {
 		`((((userName pr))))`,
 		`emails[value eq "x"].value eq "y"`,
 		`]. eq "`,
+		`id eq "g-1" and members eq "u-1"`,
+		`members[value eq "u-1" or value eq "u-2"]`,
+		`urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "Sales"`,
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := ParseFilter(s)
-		if err == nil {
-			if got == nil {
-				t.Fatalf("nil filter and nil error for %q", s)
+		for _, parse := range []struct {
+			name string
+			f    func(string) (Filter, error)
+		}{{"ParseFilter", ParseFilter}, {"ParseGroupFilter", ParseGroupFilter}} {
+			got, err := parse.f(s)
+			if err == nil {
+				if got == nil {
+					t.Fatalf("%s: nil filter and nil error for %q", parse.name, s)
+				}
+				continue
 			}
-			return
-		}
-		var e *Error
-		if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != InvalidFilter {
-			t.Fatalf("ParseFilter(%q) error = %#v, want 400 invalidFilter *Error", s, err)
+			var e *Error
+			if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != InvalidFilter {
+				t.Fatalf("%s(%q) error = %#v, want 400 invalidFilter *Error", parse.name, s, err)
+			}
 		}
 	})
 }

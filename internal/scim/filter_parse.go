@@ -25,6 +25,12 @@ func badFilter(format string, args ...any) *Error {
 // onto the canonical Attr* constants. Every failure is 400 invalidFilter with
 // a detail of ours naming what is not supported, never the parser's message.
 func ParseFilter(s string) (Filter, error) {
+	return parseFilterWith(s, translateExpr)
+}
+
+// parseFilterWith is ParseFilter with the translation of the parsed
+// expression into the AST (and its validation) left to tr.
+func parseFilterWith(s string, tr func(filter.Expression) (Filter, error)) (Filter, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, badFilter("filter is empty")
@@ -37,7 +43,7 @@ func ParseFilter(s string) (Filter, error) {
 		return nil, badFilter("filter is not valid SCIM filter syntax (RFC 7644 §3.4.2.2); " +
 			"values must be JSON literals, strings double-quoted")
 	}
-	return translateExpr(expr)
+	return tr(expr)
 }
 
 // parseExpr runs the parser, turning a panic on hostile input into an error.

@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -72,4 +73,22 @@ func mustRoundTrip(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// decodeUserJSON is DecodeUser over a body's text, as the server runs it.
+func decodeUserJSON(body string) (*User, error) {
+	v, err := DecodeJSON(strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	return DecodeUser(v)
+}
+
+// parsePatchJSON is ParsePatch over a body's text, as the server runs it.
+func parsePatchJSON(body string) (*Patch, error) {
+	v, err := DecodeJSON(strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatch(v)
 }

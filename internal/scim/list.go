@@ -24,30 +24,56 @@ func queryParam(q url.Values, name string) (string, bool) {
 // startIndex < 1 counts as 1, count < 0 as 0, an absent count or one above
 // maxResults as maxResults; a non-integer is 400 invalidValue. sortBy and
 // sortOrder are ignored: sorting is not advertised, and the order is stable.
+// Groups is set when the attributes parameter asks for groups: a list
+// leaves them out otherwise, as reading every listed user's groups costs
+// the backend more than the rest of the page.
 func ParseListQuery(q url.Values, maxResults int) (*ListQuery, error) {
-	lq := &ListQuery{StartIndex: 1, Count: maxResults}
+	start, count, f, err := parseListParams(q, maxResults, ParseFilter)
+	if err != nil {
+		return nil, err
+	}
+	return &ListQuery{Filter: f, StartIndex: start, Count: count,
+		Groups: projectionFrom(q, userSegments).asks("groups")}, nil
+}
+
+// ParseGroupListQuery reads GET /Groups parameters: startIndex and count
+// exactly as ParseListQuery does, the filter with ParseGroupFilter, and
+// Members false when attributes / excludedAttributes leave members out of
+// the response (Entra asks excludedAttributes=members), so a large group is
+// never read for nothing.
+func ParseGroupListQuery(q url.Values, maxResults int) (*GroupListQuery, error) {
+	start, count, f, err := parseListParams(q, maxResults, ParseGroupFilter)
+	if err != nil {
+		return nil, err
+	}
+	return &GroupListQuery{Filter: f, StartIndex: start, Count: count,
+		Members: projectionFrom(q, groupSegments).returns("members")}, nil
+}
+
+// parseListParams reads startIndex, count and filter (parsed by
+// parseFilter).
+func parseListParams(q url.Values, maxResults int, parseFilter func(string) (Filter, error)) (start, count int, f Filter, err error) {
+	start, count = 1, maxResults
 	if v, ok := queryParam(q, "startIndex"); ok {
 		n, err := queryInt(v, "startIndex")
 		if err != nil {
-			return nil, err
+			return 0, 0, nil, err
 		}
-		lq.StartIndex = max(n, 1)
+		start = max(n, 1)
 	}
 	if v, ok := queryParam(q, "count"); ok {
 		n, err := queryInt(v, "count")
 		if err != nil {
-			return nil, err
+			return 0, 0, nil, err
 		}
-		lq.Count = min(max(n, 0), maxResults)
+		count = min(max(n, 0), maxResults)
 	}
 	if v, ok := queryParam(q, "filter"); ok {
-		f, err := ParseFilter(v)
-		if err != nil {
-			return nil, err
+		if f, err = parseFilter(v); err != nil {
+			return 0, 0, nil, err
 		}
-		lq.Filter = f
 	}
-	return lq, nil
+	return start, count, f, nil
 }
 
 // queryInt parses an integer parameter; values beyond int range saturate, as

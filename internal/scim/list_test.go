@@ -58,3 +58,84 @@ func TestParseListQuery(t *testing.T) {
 		})
 	}
 }
+
+// A user list renders groups only when attributes asks for them.
+func TestParseListQueryGroups(t *testing.T) {
+	tests := []struct {
+		query string
+		want  bool
+	}{
+		{"", false},
+		{"excludedAttributes=emails", false},
+		{"attributes=userName", false},
+		{"attributes=userName,groups", true},
+		{"ATTRIBUTES=Groups.Display", true},
+		{"attributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:User:groups"), true},
+		{"attributes=groups&excludedAttributes=groups", false},
+		{"attributes=groups&excludedAttributes=groups.display", true},
+		{"attributes=groupsX", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			q, _ := url.ParseQuery(tt.query)
+			lq, err := ParseListQuery(q, 100)
+			if err != nil || lq.Groups != tt.want {
+				t.Fatalf("Groups = %v, %v; want %v", lq.Groups, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseGroupListQuery(t *testing.T) {
+	tests := []struct {
+		query        string
+		start, count int
+		filter       string
+		members      bool
+		errType      string
+	}{
+		{"", 1, 100, "", true, ""},
+		{"startIndex=0&count=1000", 1, 100, "", true, ""},
+		{"startindex=3&COUNT=2", 3, 2, "", true, ""},
+		{"count=-4", 1, 0, "", true, ""},
+		// Entra's lookups.
+		{"excludedAttributes=members&filter=" + url.QueryEscape(`displayName eq "Group1"`), 1, 100, `displayName eq "Group1"`, false, ""},
+		{"excludedAttributes=members&filter=" + url.QueryEscape(`id eq "g-1" and members eq "u-1"`), 1, 100,
+			`and(id eq "g-1", members.value eq "u-1")`, false, ""},
+		// Okta's.
+		{"filter=" + url.QueryEscape(`displayName eq "Sales"`) + "&startIndex=1&count=100", 1, 100, `displayName eq "Sales"`, true, ""},
+		{"attributes=displayName", 1, 100, "", false, ""},
+		{"attributes=displayName,members.value", 1, 100, "", true, ""},
+		{"attributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:Group:members"), 1, 100, "", true, ""},
+		{"excludedAttributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:Group:members"), 1, 100, "", false, ""},
+		{"excludedAttributes=members.display", 1, 100, "", true, ""},
+		{"excludedAttributes=MEMBERS", 1, 100, "", false, ""},
+		{"count=x", 0, 0, "", false, InvalidValue},
+		{"filter=" + url.QueryEscape(`displayName co "x"`), 0, 0, "", false, InvalidFilter},
+		{"filter=" + url.QueryEscape(`userName eq "x"`), 0, 0, "", false, InvalidFilter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			q, err := url.ParseQuery(tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gq, err := ParseGroupListQuery(q, 100)
+			if tt.errType != "" {
+				wantErr(t, err, http.StatusBadRequest, tt.errType)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if gq.Filter != nil {
+				got = show(gq.Filter)
+			}
+			if gq.StartIndex != tt.start || gq.Count != tt.count || got != tt.filter || gq.Members != tt.members {
+				t.Fatalf("got %d, %d, %s, members %v; want %d, %d, %s, %v",
+					gq.StartIndex, gq.Count, got, gq.Members, tt.start, tt.count, tt.filter, tt.members)
+			}
+		})
+	}
+}

@@ -14,7 +14,7 @@ type Patch struct {
 type PatchOp struct {
 	Op      string
 	Path    string // canonical path as written after normalisation, for messages
-	Value   any    // raw JSON value (decoded with UseNumber)
+	Value   any    // the value as sent (DecodeJSON's form); coercion canonicalises its objects in place
 	Ignored bool
 	// implementation-specific parsed form lives in unexported fields
 	target patchTarget

@@ -17,30 +17,85 @@ const MaxPatchOps = 1000
 // emails[type eq "work"].value, and values coerced as DecodeUser does. Every
 // value is validated here, so a parsed Patch can be applied to any User
 // without a request-dependent error: a bad operation fails the request before
-// anything is written.
-func ParsePatch(body []byte) (*Patch, error) {
-	obj, err := decodeObject(body)
-	if err != nil {
+// anything is written. body is the decoded request body (ReadJSON,
+// DecodeJSON); parsing consumes it (see coerce.go).
+func ParsePatch(body any) (*Patch, error) {
+	p := &Patch{}
+	if err := forEachPatchOp(body, p.addOp); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+// rawOp is one PATCH operation as read, before its path is resolved: op is
+// add, replace or remove (sent in any case), path is trimmed ("" when
+// absent), hasValue says whether value was sent (null included), and n
+// numbers the operation from 1 for error details.
+type rawOp struct {
+	op, path string
+	value    any
+	hasValue bool
+	n        int
+}
+
+// forEachPatchOp reads a PatchOp body's envelope (RFC 7644 §3.5.2: schemas
+// names PatchOp, Operations is a non-empty array of objects) and calls f on
+// each operation in order, after the checks every resource shares: a known
+// op, a string path, a path for remove (noTarget), a value for add and
+// replace with a path. It stops at the first error.
+func forEachPatchOp(body any, f func(o rawOp) error) error {
+	obj, err := asObject(body)
+	if err != nil {
+		return err
+	}
 	if !hasPatchSchema(lookupFold(obj, "schemas")) {
-		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "schemas must contain %s", PatchOpURN)
+		return Errorf(http.StatusBadRequest, InvalidSyntax, "schemas must contain %s", PatchOpURN)
 	}
 	ops, _ := lookupFold(obj, "Operations").([]any)
 	if len(ops) == 0 {
-		return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "Operations must be a non-empty array")
+		return Errorf(http.StatusBadRequest, InvalidSyntax, "Operations must be a non-empty array")
 	}
-	p := &Patch{}
 	for i, raw := range ops {
 		m, ok := raw.(map[string]any)
 		if !ok {
-			return nil, Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d is not an object", i+1)
+			return Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d is not an object", i+1)
 		}
-		if err := p.addOp(m, i+1); err != nil {
-			return nil, err
+		o, err := readOp(m, i+1)
+		if err != nil {
+			return err
+		}
+		if err := f(o); err != nil {
+			return err
 		}
 	}
-	return p, nil
+	return nil
+}
+
+func readOp(m map[string]any, n int) (rawOp, error) {
+	opName, _ := lookupFold(m, "op").(string)
+	o := rawOp{op: strings.ToLower(strings.TrimSpace(opName)), n: n}
+	if o.op != "add" && o.op != "replace" && o.op != "remove" {
+		return o, Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d: op must be add, replace or remove", n)
+	}
+	if raw := lookupFold(m, "path"); raw != nil {
+		s, ok := raw.(string)
+		if !ok {
+			return o, badPath("operation %d: path must be a string", n)
+		}
+		o.path = strings.TrimSpace(s)
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, "value") {
+			o.value, o.hasValue = v, true
+		}
+	}
+	switch {
+	case o.path == "" && o.op == "remove":
+		return o, Errorf(http.StatusBadRequest, NoTarget, "operation %d: remove needs a path", n)
+	case o.path != "" && o.op != "remove" && !o.hasValue:
+		return o, BadValue("operation %d: %s needs a value", n, o.op)
+	}
+	return o, nil
 }
 
 // lookupFold returns obj's value for key, matching the key case-insensitively.
@@ -70,34 +125,10 @@ func hasPatchSchema(v any) bool {
 	return false
 }
 
-func (p *Patch) addOp(m map[string]any, n int) error {
-	opName, _ := lookupFold(m, "op").(string)
-	op := strings.ToLower(strings.TrimSpace(opName))
-	if op != "add" && op != "replace" && op != "remove" {
-		return Errorf(http.StatusBadRequest, InvalidSyntax, "operation %d: op must be add, replace or remove", n)
-	}
-	var path string
-	if raw := lookupFold(m, "path"); raw != nil {
-		s, ok := raw.(string)
-		if !ok {
-			return badPath("operation %d: path must be a string", n)
-		}
-		path = strings.TrimSpace(s)
-	}
-	value, hasValue := any(nil), false
-	for k, v := range m {
-		if strings.EqualFold(k, "value") {
-			value, hasValue = v, true
-		}
-	}
+func (p *Patch) addOp(o rawOp) error {
+	op, path, value, n := o.op, o.path, o.value, o.n
 	if path == "" {
-		if op == "remove" {
-			return Errorf(http.StatusBadRequest, NoTarget, "operation %d: remove needs a path", n)
-		}
 		return p.expand(op, coreSchema, "", value, n)
-	}
-	if op != "remove" && !hasValue {
-		return BadValue("operation %d: %s needs a value", n, op)
 	}
 	t, canon, err := resolvePath(path)
 	if err != nil {
@@ -105,7 +136,7 @@ func (p *Patch) addOp(m map[string]any, n int) error {
 	}
 	if t.attr == nil && !t.ignored { // a whole schema
 		if op == "remove" {
-			return p.removeSchema(t.schema)
+			return p.removeSchema(t.schema, n)
 		}
 		return p.expand(op, t.schema, t.schema.ID+":", value, n)
 	}
@@ -143,14 +174,15 @@ func (p *Patch) expand(op string, s *schemaSpec, prefix string, value any, n int
 	return nil
 }
 
-// removeSchema removes every mapped attribute of an extension.
-func (p *Patch) removeSchema(s *schemaSpec) error {
+// removeSchema removes every mapped attribute of a schema (which fails for
+// the core schema: userName is required).
+func (p *Patch) removeSchema(s *schemaSpec, n int) error {
 	for _, a := range s.Attrs {
 		prefix := ""
 		if s != coreSchema {
 			prefix = s.ID + ":"
 		}
-		if err := p.add(PatchOp{Op: "remove", Path: prefix + a.Name, target: patchTarget{schema: s, attr: a}}, 0); err != nil {
+		if err := p.add(PatchOp{Op: "remove", Path: prefix + a.Name, target: patchTarget{schema: s, attr: a}}, n); err != nil {
 			return err
 		}
 	}
@@ -183,8 +215,23 @@ func (p *Patch) add(o PatchOp, n int) error {
 		}
 		o.val = val
 	}
+	if a := o.target.attr; a != nil && a.Required && o.target.sub == nil && clears(&o) {
+		// userName is REQUIRED (RFC 7643 §4.1.1): applying the other
+		// operations without it would answer 200 for a change not made.
+		return BadValue("operation %d: attribute %q is required; it cannot be removed or set empty", n, a.Name)
+	}
 	p.Ops = append(p.Ops, o)
 	return nil
+}
+
+// clears reports whether an operation on a whole attribute leaves it without
+// a value: a remove, a replace with null, or an empty or blank string.
+func clears(o *PatchOp) bool {
+	if o.Op == "remove" || (o.Op == "replace" && o.val == nil) {
+		return true
+	}
+	s, ok := o.val.(string)
+	return ok && strings.TrimSpace(s) == ""
 }
 
 // coerceTarget coerces a PATCH value for what its path points at: a whole

@@ -81,8 +81,8 @@ func resolvePath(path string) (patchTarget, string, error) {
 		if t.attr.Type != "complex" {
 			return patchTarget{}, "", badPath("attribute %q has no sub-attributes", t.attr.Name)
 		}
-		if t.sub = t.attr.sub(subName); t.sub == nil {
-			if containsFold(t.attr.Ignored, subName) {
+		if t.sub = t.attr.writableSub(subName); t.sub == nil {
+			if containsFold(t.attr.Ignored, subName) || t.attr.sub(subName) != nil {
 				return patchTarget{schema: s, ignored: true}, prefix + rest, nil
 			}
 			return patchTarget{}, "", badPath("attribute %q has no sub-attribute %q", t.attr.Name, clip(subName))
@@ -93,13 +93,15 @@ func resolvePath(path string) (patchTarget, string, error) {
 }
 
 // parsePath runs the parser, turning a panic on hostile input into an error.
+// \u escapes are upper-cased first, as for filters (rewriteFilter): the
+// parser refuses lower-case hex digits.
 func parsePath(s string) (p filter.Path, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("path parser panic: %v", r)
 		}
 	}()
-	return filter.ParsePathNumber([]byte(s))
+	return filter.ParsePathNumber([]byte(upperUnicodeEscapes(s)))
 }
 
 // eqTerms accepts the value filters PATCH needs: eq comparisons on mapped
@@ -117,7 +119,7 @@ func eqTerms(a *attrSpec, e filter.Expression) ([]eqTerm, error) {
 		}
 	case *filter.AttributeExpression:
 		ap := t.AttributePath
-		s := a.sub(ap.AttributeName)
+		s := a.writableSub(ap.AttributeName)
 		if t.Operator != filter.EQ || s == nil || ap.SubAttribute != nil || ap.URIPrefix != nil {
 			break
 		}

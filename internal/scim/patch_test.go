@@ -28,23 +28,23 @@ func TestPatchApply(t *testing.T) {
 		ops  string
 		want func(u *User)
 	}{
-		{"Entra multi-valued update (2.3 step 5)",
+		{"Entra multi-valued update (Microsoft's tutorial: Update User [Multi-valued properties])",
 			`{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
 			 {"op":"Replace","path":"name.familyName","value":"updatedFamilyName"}`,
 			func(u *User) {
 				u.Emails[0].Value = "updatedEmail@microsoft.com"
 				u.Name.FamilyName = "updatedFamilyName"
 			}},
-		{"Entra single-valued update (2.3 step 6)",
+		{"Entra single-valued update (Microsoft's tutorial: Update User [Single-valued properties])",
 			`{"op":"Replace","path":"userName","value":"5b50642d@testuser.com"}`,
 			func(u *User) { u.UserName = "5b50642d@testuser.com" }},
-		{"Entra disable (2.3 step 7, flagged)", `{"op":"replace","path":"active","value":false}`,
+		{"Entra disable (Microsoft's tutorial: Disable User, aadOptscim062020)", `{"op":"replace","path":"active","value":false}`,
 			func(u *User) { u.Active = boolPtr(false) }},
-		{"Entra legacy disable: string False (2.4)", `{"op":"Replace","path":"active","value":"False"}`,
+		{"Entra legacy disable: string False (Microsoft's known issues, without aadOptscim062020)", `{"op":"Replace","path":"active","value":"False"}`,
 			func(u *User) { u.Active = boolPtr(false) }},
-		{"Entra legacy add of a single string (2.4)", `{"op":"Add","path":"title","value":"Lead"}`,
+		{"Entra legacy add of a single string (Microsoft's known issues, without aadOptscim062020)", `{"op":"Add","path":"title","value":"Lead"}`,
 			func(u *User) { u.Title = "Lead" }},
-		{"Entra flagged path-less replace with dotted and URN keys (2.4)",
+		{"Entra path-less replace with dotted and URN keys (Microsoft's known issues, aadOptscim062020)",
 			`{"op":"replace","path":"emails[type eq \"work\"].value","value":"n@b.c"},
 			 {"op":"replace","value":{"displayName":"Bjfe","name.givenName":"Kkom","name.familyName":"Unua",
 			  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"Aklq"}}`,
@@ -52,13 +52,13 @@ func TestPatchApply(t *testing.T) {
 				u.Emails[0].Value = "n@b.c"
 				u.DisplayName, u.Name.GivenName, u.Name.FamilyName = "Bjfe", "Kkom", "Unua"
 			}},
-		{"Entra legacy one Replace per path (2.4)",
+		{"Entra legacy one Replace per path (Microsoft's known issues, without aadOptscim062020)",
 			`{"op":"Replace","path":"displayName","value":"D"},{"op":"Replace","path":"name.givenName","value":"G"},
 			 {"op":"Replace","path":"externalId","value":"E"},
 			 {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"7"},
 			 {"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Sales"}`,
 			func(u *User) { u.DisplayName, u.Name.GivenName, u.ExternalID, u.Department = "D", "G", "E", "Sales" }},
-		{"Entra manager add as an array (2.3)",
+		{"Entra manager add as an array (Microsoft's tutorial)",
 			`{"op":"Add","path":"manager","value":[{"$ref":"http://example.com/Users/00aa","value":"00aa"}]}`,
 			func(u *User) { u.ManagerID = "00aa" }},
 		{"manager replace with a string id", `{"op":"replace","path":"manager","value":"m-9"}`,
@@ -75,7 +75,7 @@ func TestPatchApply(t *testing.T) {
 			func(u *User) { u.ManagerID = "" }},
 		{"manager removed", `{"op":"remove","path":"manager"}`,
 			func(u *User) { u.ManagerID = "" }},
-		{"Okta deactivate (3.2 step 6)", `{"op":"replace","value":{"active":false}}`,
+		{"Okta deactivate (Okta's reference: Deactivate Users)", `{"op":"replace","value":{"active":false}}`,
 			func(u *User) { u.Active = boolPtr(false) }},
 		{"Okta password sync", `{"op":"replace","value":{"password":"n3w"}}`,
 			func(u *User) { u.Password = "n3w" }},
@@ -89,6 +89,9 @@ func TestPatchApply(t *testing.T) {
 				u.PhoneNumbers = []MultiValue{{Value: "+15550001", Type: "mobile"}}
 				u.Emails = append(u.Emails, MultiValue{Value: "o@b.c", Type: "other"})
 			}},
+		{"value path filter with a lower-case \\u escape",
+			`{"op":"replace","path":"emails[type eq \"w\\u006frk\"].value","value":"u@b.c"}`,
+			func(u *User) { u.Emails[0].Value = "u@b.c" }},
 		{"value path type compares case-insensitively",
 			`{"op":"replace","path":"emails[Type eq \"WORK\"].value","value":"c@b.c"}`,
 			func(u *User) { u.Emails[0].Value = "c@b.c" }},
@@ -111,6 +114,10 @@ func TestPatchApply(t *testing.T) {
 			func(u *User) {
 				u.Groups = []GroupRef{{Value: "G1", Display: "Support 2"}, {Value: "g2", Display: "Sales"}}
 			}},
+		{"groups $ref and type are rendered, not written: accepted and ignored",
+			`{"op":"replace","path":"groups[value eq \"g1\"].type","value":"indirect"},{"op":"remove","path":"groups.$ref"},
+			 {"op":"add","path":"groups","value":[{"value":"g1","$ref":"https://x/Groups/g1","type":"direct"}]}`,
+			func(u *User) {}},
 		{"groups add of a single object", `{"op":"add","path":"groups","value":{"value":"g3"}}`,
 			func(u *User) { u.Groups = append(u.Groups, GroupRef{Value: "g3"}) }},
 		{"groups remove by value filter", `{"op":"remove","path":"groups[value eq \"g1\"]"}`,
@@ -150,7 +157,7 @@ func TestPatchApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ParsePatch([]byte(patchBody(tt.ops)))
+			p, err := parsePatchJSON(patchBody(tt.ops))
 			if err != nil {
 				t.Fatalf("ParsePatch: %v", err)
 			}
@@ -179,7 +186,7 @@ func TestParsePatchShapes(t *testing.T) {
 	body := `{"SCHEMAS":["URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"],"operations":[
 	  {"OP":"Add","PATH":"title","VALUE":"x"},
 	  {"op":"replace","value":{"name.givenName":"G","nickName":"n"}}]}`
-	p, err := ParsePatch([]byte(body))
+	p, err := parsePatchJSON(body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,16 +229,27 @@ func TestParsePatchErrors(t *testing.T) {
 		{"unknown sub-attribute", patchBody(`{"op":"replace","path":"name.nick","value":"x"}`), 400, InvalidPath},
 		{"filter on a single-valued attribute", patchBody(`{"op":"replace","path":"userName[type eq \"x\"]","value":"x"}`), 400, InvalidPath},
 		{"unsupported filter operator", patchBody(`{"op":"replace","path":"emails[type ne \"work\"].value","value":"x"}`), 400, InvalidFilter},
+		{"filter on a readOnly sub-attribute", patchBody(`{"op":"remove","path":"groups[type eq \"direct\"]"}`), 400, InvalidFilter},
 		{"active not a boolean", patchBody(`{"op":"replace","path":"active","value":"maybe"}`), 400, InvalidValue},
 		{"Okta active not a boolean", patchBody(`{"op":"replace","value":{"active":"nope"}}`), 400, InvalidValue},
 		{"emails not an array", patchBody(`{"op":"replace","path":"emails","value":"x"}`), 400, InvalidValue},
 		{"name not an object", patchBody(`{"op":"replace","path":"name","value":"x"}`), 400, InvalidValue},
 		{"two primaries in one value", patchBody(`{"op":"replace","path":"emails","value":[{"value":"a","primary":true},{"value":"b","primary":true}]}`), 400, InvalidValue},
+		{"externalId over 255 characters", patchBody(`{"op":"replace","path":"externalId","value":"` + strings.Repeat("x", 256) + `"}`), 400, InvalidValue},
+		{"path-less externalId over 255 characters", patchBody(`{"op":"add","value":{"externalId":"` + strings.Repeat("x", 256) + `"}}`), 400, InvalidValue},
+		{"remove userName", patchBody(`{"op":"remove","path":"userName"}`), 400, InvalidValue},
+		{"remove userName, URN-qualified, after a good operation", patchBody(`{"op":"replace","path":"title","value":"x"},
+		  {"op":"Remove","path":"urn:ietf:params:scim:schemas:core:2.0:User:USERNAME"}`), 400, InvalidValue},
+		{"replace userName with null", patchBody(`{"op":"replace","path":"userName","value":null}`), 400, InvalidValue},
+		{"replace userName with an empty string", patchBody(`{"op":"Replace","path":"userName","value":""}`), 400, InvalidValue},
+		{"add a blank userName", patchBody(`{"op":"add","path":"userName","value":"  "}`), 400, InvalidValue},
+		{"path-less replace with a null userName", patchBody(`{"op":"replace","value":{"userName":null,"title":"x"}}`), 400, InvalidValue},
+		{"remove the whole core schema", patchBody(`{"op":"remove","path":"urn:ietf:params:scim:schemas:core:2.0:User"}`), 400, InvalidValue},
 		{"one bad operation among good ones", patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"bogus","value":"x"}`), 400, InvalidPath},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ParsePatch([]byte(tt.body))
+			p, err := parsePatchJSON(tt.body)
 			if p != nil {
 				t.Fatalf("got a patch with an error: %+v", p)
 			}
@@ -240,8 +258,20 @@ func TestParsePatchErrors(t *testing.T) {
 	}
 }
 
+func TestParsePatchUserNameRemovalNamesIt(t *testing.T) {
+	_, err := parsePatchJSON(patchBody(`{"op":"add","path":"title","value":"x"},{"op":"remove","path":"userName"}`))
+	e := wantErr(t, err, http.StatusBadRequest, InvalidValue)
+	if !strings.Contains(e.Detail, "operation 2") || !strings.Contains(e.Detail, `"userName"`) || !strings.Contains(e.Detail, "required") {
+		t.Fatalf("detail %q should name operation 2, userName and why", e.Detail)
+	}
+	// add with null adds nothing, and leaves userName alone.
+	if _, err := parsePatchJSON(patchBody(`{"op":"add","path":"userName","value":null}`)); err != nil {
+		t.Fatalf("add null: %v", err)
+	}
+}
+
 func TestParsePatchErrorNamesOperation(t *testing.T) {
-	_, err := ParsePatch([]byte(patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"active","value":"maybe"}`)))
+	_, err := parsePatchJSON(patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"active","value":"maybe"}`))
 	e := wantErr(t, err, http.StatusBadRequest, InvalidValue)
 	if !strings.Contains(e.Detail, "operation 2") || !strings.Contains(e.Detail, "active") {
 		t.Fatalf("detail %q should name operation 2 and active", e.Detail)

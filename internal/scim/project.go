@@ -1,29 +1,27 @@
 package scim
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
-// Project applies the attributes / excludedAttributes parameters (RFC 7644
-// §3.4.2.5) to an encoded resource. resource is never modified: a new map is
-// returned, or resource itself when neither parameter is given. Names are comma-separated, case-insensitive, may be dotted
+// projection is a parsed attributes / excludedAttributes pair (RFC 7644
+// §3.4.2.5); a request parses its own once, however many resources it
+// renders. Names are comma-separated, case-insensitive, may be dotted
 // (name.givenName) and URN-qualified (urn:...:enterprise:2.0:User:manager,
 // or a whole extension URN). A value path (emails[type eq "work"], as
 // Microsoft's Postman collection sends) selects its attribute. Unknown names
 // are ignored. id and schemas (returned "always") and meta.resourceType are
 // always kept. When both are given, attributes applies first.
-func Project(resource map[string]any, attributes, excluded string) map[string]any {
-	return parseProjection(attributes, excluded).apply(resource)
-}
-
-// projection is a parsed attributes / excludedAttributes pair; a request
-// parses its own once, however many resources it renders.
 type projection struct {
 	attrs, excluded *selNode // nil: the parameter is absent or names nothing
 }
 
-// parseProjection parses both parameters. id and schemas are returned
-// "always": excluding them has no effect.
-func parseProjection(attributes, excluded string) projection {
-	p := projection{attrs: selection(attributes), excluded: selection(excluded)}
+// parseProjection parses both parameters for the resource type whose
+// attribute names seg reads (userSegments, groupSegments). id and schemas
+// are returned "always": excluding them has no effect.
+func parseProjection(attributes, excluded string, seg segmenter) projection {
+	p := projection{attrs: selection(attributes, seg), excluded: selection(excluded, seg)}
 	if p.excluded != nil {
 		delete(p.excluded.children, "id")
 		delete(p.excluded.children, "schemas")
@@ -31,10 +29,40 @@ func parseProjection(attributes, excluded string) projection {
 	return p
 }
 
+// projectionFrom parses a request's attributes and excludedAttributes.
+func projectionFrom(q url.Values, seg segmenter) projection {
+	attrs, _ := queryParam(q, "attributes")
+	excl, _ := queryParam(q, "excludedAttributes")
+	return parseProjection(attrs, excl, seg)
+}
+
 // identity reports whether the projection returns every resource unchanged.
 func (p projection) identity() bool { return p.attrs == nil && p.excluded == nil }
 
-// apply is Project with the parameters already parsed.
+// returns reports whether the projection may return some of the top-level
+// attribute name (lower-case): not when attributes is given without it (or
+// one of its sub-attributes), nor when excludedAttributes names it whole. A
+// backend need not read what a response will not return.
+func (p projection) returns(name string) bool {
+	if p.attrs != nil {
+		if _, ok := p.attrs.children[name]; !ok {
+			return false
+		}
+	}
+	if p.excluded != nil {
+		if c, ok := p.excluded.children[name]; ok && c.children == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// asks reports whether the attributes parameter asks for the top-level
+// attribute name (lower-case), and excludedAttributes does not take it away.
+func (p projection) asks(name string) bool { return p.attrs != nil && p.returns(name) }
+
+// apply projects an encoded resource. resource is never modified: a new map
+// is returned, or resource itself when the projection is the identity.
 func (p projection) apply(resource map[string]any) map[string]any {
 	out := resource
 	if p.attrs != nil {
@@ -63,21 +91,43 @@ func (p projection) apply(resource map[string]any) map[string]any {
 // children selects its whole attribute.
 type selNode struct{ children map[string]*selNode }
 
-func selection(list string) *selNode {
+// segmenter splits one name of an attributes list into its path segments
+// (the schema URN of an extension first); ok is false for names the
+// resource type cannot have.
+type segmenter func(name string) (segs []string, ok bool)
+
+// userSegments reads User attribute names: core names unqualified or
+// qualified by the core URN, extension attributes under their URN, or a
+// whole extension.
+func userSegments(name string) ([]string, bool) {
+	s, rest, ok := splitURN(name)
+	switch {
+	case !ok:
+		return nil, false
+	case s != coreSchema && rest == "":
+		return []string{s.ID}, true
+	case s != coreSchema:
+		return append([]string{s.ID}, strings.Split(rest, ".")...), true
+	}
+	return strings.Split(rest, "."), true
+}
+
+// groupSegments reads Group attribute names, unqualified or qualified by
+// the Group URN.
+func groupSegments(name string) ([]string, bool) {
+	rest, ok := splitGroupURN(name)
+	if !ok || rest == "" {
+		return nil, false
+	}
+	return strings.Split(rest, "."), true
+}
+
+func selection(list string, split segmenter) *selNode {
 	root := &selNode{}
 	for _, name := range splitAttrList(list) {
-		var segs []string
-		s, rest, ok := splitURN(name)
-		switch {
-		case !ok:
+		segs, ok := split(name)
+		if !ok {
 			continue
-		case s != coreSchema:
-			segs = append([]string{s.ID}, strings.Split(rest, ".")...)
-			if rest == "" {
-				segs = segs[:1]
-			}
-		default:
-			segs = strings.Split(rest, ".")
 		}
 		n := root
 		for i, seg := range segs {

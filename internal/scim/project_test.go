@@ -3,7 +3,7 @@ package scim
 import "testing"
 
 func TestProject(t *testing.T) {
-	res := EncodeUser(fullUser())
+	res := EncodeUser(fullUser(), "")
 	tests := []struct {
 		name, attributes, excluded, want string
 	}{
@@ -34,7 +34,7 @@ func TestProject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Project(res, tt.attributes, tt.excluded)
+			got := parseProjection(tt.attributes, tt.excluded, userSegments).apply(res)
 			if tt.attributes != "" { // schemas is always kept, as it was
 				if !jsonDeepEqual(got["schemas"], res["schemas"]) {
 					t.Fatalf("schemas = %v, want %v", got["schemas"], res["schemas"])
@@ -48,17 +48,32 @@ func TestProject(t *testing.T) {
 
 func TestProjectExcluded(t *testing.T) {
 	res := EncodeUser(&User{ID: "u", UserName: "a", DisplayName: "A",
-		Emails: []MultiValue{{Value: "a", Type: "work"}}, ManagerID: "m", Department: "D"})
-	got := Project(res, "", "ID, schemas, displayName, emails.type, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager, meta")
+		Emails: []MultiValue{{Value: "a", Type: "work"}}, ManagerID: "m", Department: "D"}, "")
+	got := parseProjection("", "ID, schemas, displayName, emails.type, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager, meta", userSegments).apply(res)
 	jsonEqual(t, got, `{"id":"u","schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
 	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"a",
 	  "emails":[{"value":"a","primary":false}],
 	  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`)
 	// The input is not modified.
 	if _, ok := res["displayName"]; !ok {
-		t.Fatal("Project modified its input")
+		t.Fatal("apply modified its input")
 	}
 	if em := res["emails"].([]any)[0].(map[string]any); em["type"] != "work" {
-		t.Fatal("Project modified a nested value of its input")
+		t.Fatal("apply modified a nested value of its input")
+	}
+}
+
+func TestProjectGroup(t *testing.T) {
+	res := map[string]any{"schemas": []any{GroupURN}, "id": "g-1", "displayName": "Sales", "externalId": "e",
+		"members": []any{map[string]any{"value": "u-1", "display": "a@b.c"}}, "meta": map[string]any{"resourceType": "Group"}}
+	tests := []struct{ attributes, excluded, want string }{
+		{"displayName", "", `{"schemas":["` + GroupURN + `"],"id":"g-1","displayName":"Sales","meta":{"resourceType":"Group"}}`},
+		{"urn:ietf:params:scim:schemas:core:2.0:Group:members.value,urn:ietf:params:scim:schemas:core:2.0:User:displayName", "",
+			`{"schemas":["` + GroupURN + `"],"id":"g-1","members":[{"value":"u-1"}],"meta":{"resourceType":"Group"}}`},
+		{"", "members,meta,id", `{"schemas":["` + GroupURN + `"],"id":"g-1","displayName":"Sales","externalId":"e"}`},
+	}
+	for _, tt := range tests {
+		got := parseProjection(tt.attributes, tt.excluded, groupSegments).apply(res)
+		jsonEqual(t, got, tt.want)
 	}
 }

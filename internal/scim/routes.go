@@ -12,12 +12,14 @@ const (
 	epUnknown endpoint = iota
 	epUsers
 	epUser
+	epGroups
+	epGroup
 	epServiceProviderConfig
 	epSchemas
 	epSchema
 	epResourceTypes
 	epResourceType
-	epNotImplemented // /Bulk, /Me, /.search, /Users/.search
+	epNotImplemented // /Bulk, /Me, /.search, /Users/.search, /Groups/.search
 )
 
 // classify routes rel (the path below base_path). Resource and endpoint
@@ -30,6 +32,8 @@ func classify(rel string) (ep endpoint, arg string) {
 		switch first {
 		case "users":
 			return epUsers, ""
+		case "groups":
+			return epGroups, ""
 		case "serviceproviderconfig":
 			return epServiceProviderConfig, ""
 		case "schemas":
@@ -41,9 +45,12 @@ func classify(rel string) (ep endpoint, arg string) {
 		}
 	case 2:
 		switch first {
-		case "users":
+		case "users", "groups":
 			if strings.EqualFold(segs[1], ".search") {
 				return epNotImplemented, ""
+			}
+			if first == "groups" {
+				return epGroup, segs[1]
 			}
 			return epUser, segs[1]
 		case "schemas":
@@ -61,41 +68,80 @@ func classify(rel string) (ep endpoint, arg string) {
 // allowedMethods is the Allow header of each endpoint.
 func allowedMethods(ep endpoint) string {
 	switch ep {
-	case epUsers:
+	case epUsers, epGroups:
 		return "GET, POST"
-	case epUser:
+	case epUser, epGroup:
 		return "GET, PUT, PATCH, DELETE"
 	}
 	return "GET"
 }
 
-// OperationFor names the operation a request is: create, list, read,
-// replace, patch, delete, discovery, or "" for an unknown endpoint or method
-// (including the not-implemented ones).
-func OperationFor(method, rel string) string {
+// Operation names what a request does, for audit, metrics and access
+// decisions. The values are stable: they appear in logs and metric labels.
+type Operation string
+
+// The operations. The empty Operation is an unknown endpoint or method.
+const (
+	OpCreate    Operation = "create"
+	OpList      Operation = "list"
+	OpRead      Operation = "read"
+	OpReplace   Operation = "replace"
+	OpPatch     Operation = "patch"
+	OpDelete    Operation = "delete"
+	OpDiscovery Operation = "discovery"
+
+	OpGroupCreate  Operation = "group_create"
+	OpGroupList    Operation = "group_list"
+	OpGroupRead    Operation = "group_read"
+	OpGroupReplace Operation = "group_replace"
+	OpGroupPatch   Operation = "group_patch"
+	OpGroupDelete  Operation = "group_delete"
+)
+
+// OperationFor names the operation a request is, or "" for an unknown
+// endpoint or method (including the not-implemented ones).
+func OperationFor(method, rel string) Operation {
 	ep, _ := classify(rel)
 	switch ep {
 	case epUsers:
 		switch method {
 		case http.MethodGet:
-			return "list"
+			return OpList
 		case http.MethodPost:
-			return "create"
+			return OpCreate
 		}
 	case epUser:
 		switch method {
 		case http.MethodGet:
-			return "read"
+			return OpRead
 		case http.MethodPut:
-			return "replace"
+			return OpReplace
 		case http.MethodPatch:
-			return "patch"
+			return OpPatch
 		case http.MethodDelete:
-			return "delete"
+			return OpDelete
+		}
+	case epGroups:
+		switch method {
+		case http.MethodGet:
+			return OpGroupList
+		case http.MethodPost:
+			return OpGroupCreate
+		}
+	case epGroup:
+		switch method {
+		case http.MethodGet:
+			return OpGroupRead
+		case http.MethodPut:
+			return OpGroupReplace
+		case http.MethodPatch:
+			return OpGroupPatch
+		case http.MethodDelete:
+			return OpGroupDelete
 		}
 	case epServiceProviderConfig, epSchemas, epSchema, epResourceTypes, epResourceType:
 		if method == http.MethodGet {
-			return "discovery"
+			return OpDiscovery
 		}
 	}
 	return ""

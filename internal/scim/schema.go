@@ -6,16 +6,20 @@ import "strings"
 // table drives decoding and coercion, PATCH path resolution, projection and
 // the /Schemas documents, so what is advertised is exactly what is accepted.
 type attrSpec struct {
-	Name        string // canonical camelCase name
-	Type        string // RFC 7643 §2.3 type: string, boolean, decimal, complex, reference
-	Multi       bool
-	Required    bool
-	CaseExact   bool
-	Mutability  string // readWrite (default), readOnly, writeOnly
+	Name      string // canonical camelCase name
+	Type      string // RFC 7643 §2.3 type: string, boolean, decimal, complex, reference
+	Multi     bool
+	Required  bool
+	CaseExact bool
+	// Mutability is readWrite (default), readOnly, writeOnly or immutable.
+	// A readOnly sub-attribute is rendered by this product and ignored in
+	// requests: dropped from bodies, a no-op as a PATCH path.
+	Mutability  string
 	Returned    string // default (default), always, never
 	Uniqueness  string // none (default), server
 	Description string
 	Canonical   []string // canonicalValues, advertised only
+	RefTypes    []string // referenceTypes of a reference attribute, advertised only
 	Subs        []*attrSpec
 	// Ignored lists known sub-attribute names this product does not map
 	// (accepted in PATCH paths as no-ops, dropped from bodies).
@@ -28,7 +32,15 @@ type attrSpec struct {
 	AltKey string
 	// Lower lower-cases a string value on decode (emails/phoneNumbers type).
 	Lower bool
+	// MaxLen, when positive, is the most characters a string value may
+	// have (400 invalidValue beyond).
+	MaxLen int
 }
+
+// maxExternalIDLen bounds externalId: clients send an object id there (a
+// GUID, an Okta id), and a longer value is no id, only a cost to store and
+// match.
+const maxExternalIDLen = 255
 
 // schemaSpec is one schema: core User or one of its extensions.
 type schemaSpec struct {
@@ -65,8 +77,8 @@ var coreSchema = &schemaSpec{
 	Attrs: []*attrSpec{
 		{Name: "userName", Type: "string", Required: true, Uniqueness: "server",
 			Description: "Unique identifier for the User; the Genesys Cloud email (login)."},
-		{Name: "externalId", Type: "string", CaseExact: true,
-			Description: "Identifier of the User in the provisioning client."},
+		{Name: "externalId", Type: "string", CaseExact: true, MaxLen: maxExternalIDLen,
+			Description: "Identifier of the User in the provisioning client; at most 255 characters."},
 		{Name: "name", Type: "complex", Description: "The components of the User's name.",
 			Subs: []*attrSpec{
 				sub("formatted", "string", "The full name."),
@@ -88,12 +100,17 @@ var coreSchema = &schemaSpec{
 			Subs:        multiValueSubs("work, mobile or home.", "work", "mobile", "home"),
 			Ignored:     []string{"display"}},
 		{Name: "groups", Type: "complex", Multi: true, Key: "value", AltKey: "display",
-			Description: "Groups of the User; they select routing (skills, languages, queues).",
+			Description: "Groups the User is a direct member of; they select routing (skills, languages, queues). " +
+				"Membership is managed through /Groups; it is also accepted here, for clients that cannot use /Groups. " +
+				"Returned by GET /Users only when the attributes parameter asks for it.",
 			Subs: []*attrSpec{
-				sub("value", "string", "The identifier of the group."),
-				sub("display", "string", "The name of the group."),
-			},
-			Ignored: []string{"$ref", "type"}},
+				sub("value", "string", "The id of the Group (or, on input, its name in display alone)."),
+				sub("display", "string", "The name of the Group."),
+				{Name: "$ref", Type: "reference", RefTypes: []string{"Group"}, Mutability: "readOnly",
+					Description: "The URI of the Group."},
+				{Name: "type", Type: "string", Canonical: []string{"direct"}, Mutability: "readOnly",
+					Description: "direct: memberships are direct."},
+			}},
 	},
 	Ignored: []string{"nickName", "profileUrl", "userType", "preferredLanguage", "locale",
 		"timezone", "addresses", "ims", "photos", "entitlements", "roles", "x509Certificates"},
@@ -142,8 +159,40 @@ var purecloudSchema = &schemaSpec{
 	},
 }
 
+// groupSchema is the Group (RFC 7643 §4.2, §8.7.1). Its attributes are
+// read by DecodeGroup and ParseGroupPatch, which have rules of their own
+// (members by id only), and advertised in /Schemas from here.
+var groupSchema = &schemaSpec{
+	ID:          GroupURN,
+	Name:        "Group",
+	Description: "Group",
+	Attrs: []*attrSpec{
+		{Name: "displayName", Type: "string", Required: true,
+			Description: "A human-readable name for the Group."},
+		{Name: "members", Type: "complex", Multi: true, Key: "value",
+			Description: "The Users in the Group, by id. Changed with PATCH add and remove, or replaced by PUT.",
+			Subs: []*attrSpec{
+				{Name: "value", Type: "string", CaseExact: true, Mutability: "immutable",
+					Description: "The id of the member User."},
+				{Name: "display", Type: "string", Mutability: "readOnly",
+					Description: "The display name of the member User."},
+				{Name: "$ref", Type: "reference", RefTypes: []string{"User"}, Mutability: "readOnly",
+					Description: "The URI of the member User."},
+				{Name: "type", Type: "string", Canonical: []string{"User"}, Mutability: "readOnly",
+					Description: "User: members are Users only."},
+			}},
+		{Name: "externalId", Type: "string", CaseExact: true, MaxLen: maxExternalIDLen,
+			Description: "Identifier of the Group in the provisioning client; at most 255 characters."},
+	},
+	ReadOnly: []string{"id", "meta", "schemas"},
+}
+
+// userSchemas are the User's schemas, core first: the ones a User body,
+// PATCH path or projection may name.
+var userSchemas = []*schemaSpec{coreSchema, enterpriseSchema, genesysSchema, purecloudSchema}
+
 // allSchemas is the order of the /Schemas document.
-var allSchemas = []*schemaSpec{coreSchema, enterpriseSchema, genesysSchema, purecloudSchema}
+var allSchemas = []*schemaSpec{coreSchema, enterpriseSchema, genesysSchema, purecloudSchema, groupSchema}
 
 // extensionSchemas are the schemas whose attributes live under their URN.
 var extensionSchemas = []*schemaSpec{enterpriseSchema, genesysSchema, purecloudSchema}
@@ -178,6 +227,15 @@ func (a *attrSpec) sub(name string) *attrSpec {
 	return nil
 }
 
+// writableSub is sub without the readOnly sub-attributes, which requests
+// cannot set or filter on.
+func (a *attrSpec) writableSub(name string) *attrSpec {
+	if s := a.sub(name); s != nil && s.Mutability != "readOnly" {
+		return s
+	}
+	return nil
+}
+
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {
@@ -187,15 +245,15 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// splitURN splits a URN-qualified attribute path ("urn:...:User:name.givenName")
-// into its schema and the rest. ok is false for a urn: prefix naming no
-// known schema. A path without urn: prefix belongs to the core schema. A path
+// splitURN splits a URN-qualified User attribute path
+// ("urn:...:User:name.givenName") into its schema and the rest. ok is false
+// for a urn: prefix naming no User schema. A path without urn: prefix belongs to the core schema. A path
 // that is exactly a schema URN returns that schema and an empty rest.
 func splitURN(p string) (s *schemaSpec, rest string, ok bool) {
 	if len(p) < 4 || !strings.EqualFold(p[:4], "urn:") {
 		return coreSchema, p, true
 	}
-	for _, sc := range allSchemas {
+	for _, sc := range userSchemas {
 		n := len(sc.ID)
 		if len(p) >= n && strings.EqualFold(p[:n], sc.ID) {
 			if len(p) == n {

@@ -27,16 +27,17 @@ type Server struct {
 
 // Outcome reports how a request ended, for audit and metrics.
 type Outcome struct {
-	Operation     string
+	Operation     Operation
 	Status        int
 	Err           *Error
 	BackendCalled bool
 }
 
 // Serve answers one request. rel is the path below base_path ("" or "/" for
-// the root, "/Users", "/Users/<id>", ...), baseURL the absolute URL of
-// base_path as the client sees it (e.g. "https://gw.example.com/scim/v2"),
-// used for Location and meta.location.
+// the root, "/Users", "/Users/<id>", "/Groups", ...), baseURL the absolute
+// URL of base_path as the client sees it (e.g.
+// "https://gw.example.com/scim/v2"), used for Location, meta.location and
+// $ref.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, rel, baseURL string) {
 	sw := &statusWriter{ResponseWriter: w}
 	out := Outcome{Operation: OperationFor(r.Method, rel)}
@@ -96,9 +97,10 @@ type handler struct {
 	out     *Outcome
 
 	// Parsed once per request, however many users a response renders.
-	q         url.Values  // the query (nil until first asked)
-	proj      *projection // attributes / excludedAttributes
-	locPrefix []byte      // JSON string body of baseURL + "/Users/"
+	q      url.Values   // the query (nil until first asked)
+	proj   *projection  // attributes / excludedAttributes
+	prefs  *refPrefixes // of baseURL, for the fast encoders
+	groups bool         // the request is for /Groups: projection reads Group names
 }
 
 // query is the request's query, parsed on first use.
@@ -113,22 +115,23 @@ func (h *handler) query() url.Values {
 // first use.
 func (h *handler) projection() projection {
 	if h.proj == nil {
-		q := h.query()
-		attrs, _ := queryParam(q, "attributes")
-		excl, _ := queryParam(q, "excludedAttributes")
-		p := parseProjection(attrs, excl)
+		seg := userSegments
+		if h.groups {
+			seg = groupSegments
+		}
+		p := projectionFrom(h.query(), seg)
 		h.proj = &p
 	}
 	return *h.proj
 }
 
-// locationPrefix is what appendUser needs to render meta.location as
-// handler.userLocation does.
-func (h *handler) locationPrefix() []byte {
-	if h.locPrefix == nil {
-		h.locPrefix = appendJSONStringBody(nil, h.baseURL+"/Users/")
+// refs is what the fast encoders need to render meta.location and $ref as
+// the map encoders do with h.baseURL.
+func (h *handler) refs() *refPrefixes {
+	if h.prefs == nil {
+		h.prefs = newRefPrefixes(h.baseURL)
 	}
-	return h.locPrefix
+	return h.prefs
 }
 
 func (h *handler) serve(rel string) error {
@@ -144,16 +147,24 @@ func (h *handler) serve(rel string) error {
 		return &Error{Status: http.StatusMethodNotAllowed, Allow: allow,
 			Detail: fmt.Sprintf("method %s is not allowed here; allowed: %s", clip(h.r.Method), allow)}
 	}
-	if h.out.Operation == "discovery" {
-		return h.discovery(ep, arg)
-	}
-	if ep == epUsers {
+	switch ep {
+	case epUsers:
 		if h.r.Method == http.MethodPost {
 			return h.create()
 		}
 		return h.list()
+	case epUser:
+		return h.serveUser(arg)
+	case epGroups, epGroup:
+		h.groups = true
+		return h.serveGroups(ep, arg)
 	}
-	id, err := h.userID(arg)
+	return h.discovery(ep, arg)
+}
+
+// serveUser routes /Users/<id>.
+func (h *handler) serveUser(arg string) error {
+	id, err := h.resourceID(arg, "User")
 	if err != nil {
 		return err
 	}
@@ -169,11 +180,12 @@ func (h *handler) serve(rel string) error {
 	}
 }
 
-// userID validates the id against the escaped request path: an id hiding
-// a slash (%2F), a NUL or another control character, invalid UTF-8, or more
-// than 128 bytes never reaches the Backend.
-func (h *handler) userID(id string) (string, error) {
-	notFound := Errorf(http.StatusNotFound, "", "User not found")
+// resourceID validates the id of a User or Group (kind) against the
+// escaped request path: an id hiding a slash (%2F), a NUL or another control
+// character, invalid UTF-8, or more than 128 bytes never reaches the
+// Backend.
+func (h *handler) resourceID(id, kind string) (string, error) {
+	notFound := Errorf(http.StatusNotFound, "", "%s not found", kind)
 	esc := strings.TrimRight(h.r.URL.EscapedPath(), "/")
 	last, err := url.PathUnescape(esc[strings.LastIndex(esc, "/")+1:])
 	if err != nil || last != id || id == "" || len(id) > maxIDLen || !utf8.ValidString(id) {
@@ -238,9 +250,12 @@ func (h *handler) list() error {
 	if len(users) > lq.Count { // never more than asked (RFC 7644 §3.4.2.4)
 		users = users[:lq.Count]
 	}
+	if !lq.Groups {
+		users = withoutGroups(users)
+	}
 	if h.projection().identity() {
 		w := newJSONWriter()
-		w.appendListResponse(res.Total, lq.StartIndex, users, h.locationPrefix())
+		appendListResponse(w, res.Total, lq.StartIndex, users, func(u *User) { w.appendUser(u, h.refs()) })
 		w.writeTo(h.w, http.StatusOK)
 		return nil
 	}
@@ -268,19 +283,50 @@ func (h *handler) read(id string) error {
 	if u == nil {
 		return errNoUser
 	}
-	if inm := h.r.Header.Get("If-None-Match"); inm != "" && u.Meta.Version != "" {
-		versions, star := parseETags(inm)
-		if star || containsString(versions, u.Meta.Version) {
-			h.w.Header().Set("ETag", FormatETag(u.Meta.Version))
-			h.w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
+	if h.notModified(u.Meta.Version) {
+		return nil
 	}
 	return h.writeUser(http.StatusOK, u, false)
 }
 
+// notModified answers 304 when If-None-Match names the current version.
+func (h *handler) notModified(version string) bool {
+	inm := h.r.Header.Get("If-None-Match")
+	if inm == "" || version == "" {
+		return false
+	}
+	versions, star := parseETags(inm)
+	if !star && !containsString(versions, version) {
+		return false
+	}
+	h.w.Header().Set("ETag", FormatETag(version))
+	h.w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
+// withoutGroups returns users with their groups left out, copying only the
+// users that have some (the backend's values are not modified).
+func withoutGroups(users []*User) []*User {
+	var out []*User
+	for i, u := range users {
+		if u == nil || len(u.Groups) == 0 {
+			continue
+		}
+		if out == nil {
+			out = append(make([]*User, 0, len(users)), users...)
+		}
+		c := *u
+		c.Groups = nil
+		out[i] = &c
+	}
+	if out == nil {
+		return users
+	}
+	return out
+}
+
 func (h *handler) replace(id string) error {
-	return h.update(func(body []byte) (*User, error) {
+	return h.update(func(body any) (*User, error) {
 		u, err := DecodeUser(body)
 		if err != nil {
 			return nil, err
@@ -290,7 +336,7 @@ func (h *handler) replace(id string) error {
 }
 
 func (h *handler) patch(id string) error {
-	return h.update(func(body []byte) (*User, error) {
+	return h.update(func(body any) (*User, error) {
 		p, err := ParsePatch(body)
 		if err != nil {
 			return nil, err
@@ -302,7 +348,7 @@ func (h *handler) patch(id string) error {
 // update is PUT and PATCH: read the body, let apply parse it and call the
 // backend (nothing reaches the backend unless the body parses), answer 200
 // with the resource.
-func (h *handler) update(apply func(body []byte) (*User, error)) error {
+func (h *handler) update(apply func(body any) (*User, error)) error {
 	body, err := ReadJSON(h.r)
 	if err != nil {
 		return err
@@ -318,28 +364,24 @@ func (h *handler) delete(id string) error {
 	if err := h.backend().DeleteUser(h.r.Context(), id, h.precondition()); err != nil {
 		return err
 	}
+	h.noContent()
+	return nil
+}
+
+// noContent answers 204.
+func (h *handler) noContent() {
 	h.w.Header().Set("Content-Type", ContentType)
 	h.w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 func (h *handler) precondition() Precondition {
 	return preconditionFrom(strings.Join(h.r.Header.Values("If-Match"), ","))
 }
 
-// userLocation is this gateway's URL of a user.
-func (h *handler) userLocation(id string) string {
-	return h.baseURL + "/Users/" + url.PathEscape(id)
-}
-
 // render encodes u with its location and applies attributes /
 // excludedAttributes: the map form, for responses that project.
 func (h *handler) render(u *User) map[string]any {
-	doc := EncodeUser(u)
-	if u.ID != "" {
-		doc["meta"].(map[string]any)["location"] = h.userLocation(u.ID)
-	}
-	return h.projection().apply(doc)
+	return h.projection().apply(EncodeUser(u, h.baseURL))
 }
 
 func (h *handler) writeUser(status int, u *User, withLocation bool) error {
@@ -350,11 +392,11 @@ func (h *handler) writeUser(status int, u *User, withLocation bool) error {
 		h.w.Header().Set("ETag", FormatETag(u.Meta.Version))
 	}
 	if withLocation && u.ID != "" {
-		h.w.Header().Set("Location", h.userLocation(u.ID))
+		h.w.Header().Set("Location", resourceLocation(h.baseURL, "/Users/", u.ID, ""))
 	}
 	if h.projection().identity() {
 		w := newJSONWriter()
-		w.appendUser(u, h.locationPrefix())
+		w.appendUser(u, h.refs())
 		w.writeTo(h.w, status)
 		return nil
 	}

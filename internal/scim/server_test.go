@@ -7,137 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
-
-// fakeBackend is an in-memory Backend recording its calls.
-type fakeBackend struct {
-	mu         sync.Mutex
-	users      map[string]*User
-	next       int
-	calls      []string
-	lastQuery  *ListQuery
-	lastPre    Precondition
-	notCreated bool  // CreateUser answers created=false
-	err        error // returned by every call when set
-	panicMsg   string
-}
-
-func newFakeBackend() *fakeBackend { return &fakeBackend{users: map[string]*User{}} }
-
-func (f *fakeBackend) record(call string) error {
-	f.calls = append(f.calls, call)
-	if f.panicMsg != "" {
-		panic(f.panicMsg)
-	}
-	return f.err
-}
-
-func (f *fakeBackend) CreateUser(_ context.Context, u *User) (*User, bool, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.record("create"); err != nil {
-		return nil, false, err
-	}
-	f.next++
-	c := *u
-	c.ID, c.Meta.Version, c.Password = "u-"+strconv.Itoa(f.next), "1", ""
-	f.users[c.ID] = &c
-	out := c
-	return &out, !f.notCreated, nil
-}
-
-func (f *fakeBackend) GetUser(_ context.Context, id string) (*User, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.record("get " + id); err != nil {
-		return nil, err
-	}
-	u, ok := f.users[id]
-	if !ok {
-		return nil, NotFound(id)
-	}
-	c := *u
-	return &c, nil
-}
-
-func (f *fakeBackend) ListUsers(_ context.Context, q *ListQuery) (*ListResult, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lastQuery = q
-	if err := f.record("list"); err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(f.users))
-	for id := range f.users {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	res := &ListResult{Total: len(ids)}
-	for i := q.StartIndex - 1; i < len(ids) && len(res.Users) < q.Count; i++ {
-		c := *f.users[ids[i]]
-		res.Users = append(res.Users, &c)
-	}
-	return res, nil
-}
-
-// update checks the precondition, as the gateway does, and bumps the version.
-func (f *fakeBackend) update(id string, pre Precondition, change func(u *User) (*User, error)) (*User, error) {
-	f.lastPre = pre
-	u, ok := f.users[id]
-	if !ok {
-		return nil, NotFound(id)
-	}
-	if !pre.Allows(u.Meta.Version) {
-		return nil, Errorf(http.StatusPreconditionFailed, "", "version mismatch")
-	}
-	nu, err := change(u)
-	if err != nil {
-		return nil, err
-	}
-	v, _ := strconv.Atoi(u.Meta.Version)
-	nu.ID, nu.Meta.Version = id, strconv.Itoa(v+1)
-	f.users[id] = nu
-	c := *nu
-	return &c, nil
-}
-
-func (f *fakeBackend) ReplaceUser(_ context.Context, id string, u *User, pre Precondition) (*User, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.record("replace " + id); err != nil {
-		return nil, err
-	}
-	return f.update(id, pre, func(*User) (*User, error) { c := *u; return &c, nil })
-}
-
-func (f *fakeBackend) PatchUser(_ context.Context, id string, p *Patch, pre Precondition) (*User, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.record("patch " + id); err != nil {
-		return nil, err
-	}
-	return f.update(id, pre, p.ApplyTo)
-}
-
-func (f *fakeBackend) DeleteUser(_ context.Context, id string, pre Precondition) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.lastPre = pre
-	if err := f.record("delete " + id); err != nil {
-		return err
-	}
-	_, err := f.update(id, pre, func(u *User) (*User, error) { return u, nil })
-	if err != nil {
-		return err
-	}
-	delete(f.users, id)
-	return nil
-}
 
 const testBase = "https://gw.example.com/scim/v2"
 
@@ -199,7 +72,8 @@ func TestServerRouting(t *testing.T) {
 	tests := []struct {
 		method, target string
 		status         int
-		allow, op      string
+		allow          string
+		op             Operation
 	}{
 		{"GET", "/scim/v2/Users", 200, "", "list"},
 		{"GET", "/scim/v2/users", 200, "", "list"},
@@ -221,14 +95,15 @@ func TestServerRouting(t *testing.T) {
 		{"DELETE", "/scim/v2/Schemas/" + UserURN, 405, "GET", ""},
 		{"GET", "/scim/v2/ResourceTypes", 200, "", "discovery"},
 		{"GET", "/scim/v2/ResourceTypes/User", 200, "", "discovery"},
-		{"GET", "/scim/v2/ResourceTypes/Group", 404, "", "discovery"},
+		{"GET", "/scim/v2/ResourceTypes/Group", 200, "", "discovery"},
+		{"GET", "/scim/v2/ResourceTypes/Role", 404, "", "discovery"},
 		{"POST", "/scim/v2/Bulk", 501, "", ""},
 		{"GET", "/scim/v2/Me", 501, "", ""},
 		{"POST", "/scim/v2/.search", 501, "", ""},
 		{"POST", "/scim/v2/Users/.search", 501, "", ""},
 		{"GET", "/scim/v2", 404, "", ""},
 		{"GET", "/scim/v2/", 404, "", ""},
-		{"GET", "/scim/v2/Groups", 404, "", ""},
+		{"GET", "/scim/v2/Groups", 200, "", "group_list"},
 		{"GET", "/scim/v2/Users/u-1/extra", 404, "", ""},
 	}
 	for _, tt := range tests {
@@ -302,6 +177,8 @@ func TestServerRejectsBeforeBackend(t *testing.T) {
 	}{
 		{"create: bad JSON", "POST", "/scim/v2/Users", `{"userName":`, "", 400, InvalidSyntax},
 		{"create: bad value", "POST", "/scim/v2/Users", `{"userName":"a","active":"maybe"}`, "", 400, InvalidValue},
+		{"create: externalId too long", "POST", "/scim/v2/Users", `{"userName":"a","externalId":"` + strings.Repeat("x", 256) + `"}`, "", 400, InvalidValue},
+		{"replace: externalId too long", "PUT", "/scim/v2/Users/u-1", `{"userName":"a","externalId":"` + strings.Repeat("x", 256) + `"}`, "", 400, InvalidValue},
 		{"create: text/plain", "POST", "/scim/v2/Users", `{"userName":"a"}`, "text/plain", 415, ""},
 		{"create: too large", "POST", "/scim/v2/Users", big, "", 413, ""},
 		{"list: bad filter", "GET", "/scim/v2/Users?filter=" + "nickName%20eq%20%22x%22", "", "", 400, InvalidFilter},
@@ -310,6 +187,8 @@ func TestServerRejectsBeforeBackend(t *testing.T) {
 		{"patch: bad path", "PATCH", "/scim/v2/Users/u-1", patchBody(`{"op":"replace","path":"bogus","value":1}`), "", 400, InvalidPath},
 		{"patch: one bad op of two", "PATCH", "/scim/v2/Users/u-1",
 			patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"active","value":"maybe"}`), "", 400, InvalidValue},
+		{"patch: removing userName fails the whole PATCH", "PATCH", "/scim/v2/Users/u-1",
+			patchBody(`{"op":"replace","path":"title","value":"x"},{"op":"remove","path":"userName"}`), "", 400, InvalidValue},
 		{"patch: readOnly id", "PATCH", "/scim/v2/Users/u-1", patchBody(`{"op":"replace","path":"id","value":"x"}`), "", 400, Mutability},
 		{"patch: remove without path", "PATCH", "/scim/v2/Users/u-1", patchBody(`{"op":"remove"}`), "", 400, NoTarget},
 		{"read: %2F in id", "GET", "/scim/v2/Users/u-1%2Fx", "", "", 404, ""},

@@ -16,7 +16,8 @@ const (
 )
 
 // User is the SCIM User as this product understands it: exactly the
-// attributes it maps (SPEC section 4), already coerced to their types. An
+// attributes it maps (the attribute table in schema.go), already coerced to
+// their types. An
 // empty string or nil slice means absent. Decoding (DecodeUser) is
 // case-insensitive on attribute names and treats JSON null as absent.
 type User struct {
