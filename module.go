@@ -408,10 +408,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if !ok {
 		return next.ServeHTTP(w, r)
 	}
-	req := &audit.Request{
-		Operation: scim.OperationFor(r.Method, rel),
-		Start:     time.Now(),
-	}
+	op := scim.OperationFor(r.Method, rel)
+	req := &audit.Request{Operation: string(op), Start: time.Now()}
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		req.ID, _ = repl.GetString("http.request.uuid")
 	}
@@ -435,7 +433,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			w.Header().Set("WWW-Authenticate", challenge)
 		}
 		h.audit.Record(ctx, audit.Event{Name: audit.AuthFail, Outcome: audit.Denied, Status: status, Error: err.Error()})
-		h.reply(w, req.Operation, &scim.Error{Status: status, Detail: detail, RetryAfter: retry})
+		h.reply(w, op, &scim.Error{Status: status, Detail: detail, RetryAfter: retry})
 		return nil
 	}
 	req.Actor, req.Roles = p.Subject, p.Roles
@@ -446,7 +444,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			reason = "read-only role on a write"
 		}
 		h.audit.Record(ctx, audit.Event{Name: audit.RBACDeny, Outcome: audit.Denied, Status: http.StatusForbidden, Error: reason})
-		h.reply(w, req.Operation, &scim.Error{Status: http.StatusForbidden, Detail: "The token's roles do not permit this operation."})
+		h.reply(w, op, &scim.Error{Status: http.StatusForbidden, Detail: "The token's roles do not permit this operation."})
 		return nil
 	}
 	h.server.Serve(w, r.WithContext(ctx), rel, baseURL(r, h.BasePath))

@@ -21,26 +21,30 @@ func (h *Handler) policy() callerauth.Policy {
 }
 
 // reply writes an error the handler itself decided (before the SCIM layer).
-func (h *Handler) reply(w http.ResponseWriter, op string, e *scim.Error) {
+func (h *Handler) reply(w http.ResponseWriter, op scim.Operation, e *scim.Error) {
 	scim.WriteError(w, e)
-	h.metrics.ObserveRequest(op, e.Status)
+	h.metrics.ObserveRequest(string(op), e.Status)
 }
 
 // onDone is told about every request the SCIM layer answered: it counts it,
 // and audits the failures that never reached the gateway (bad input caught
 // by the protocol layer), which would otherwise leave no audit entry.
 func (h *Handler) onDone(ctx context.Context, o scim.Outcome) {
-	h.metrics.ObserveRequest(o.Operation, o.Status)
+	h.metrics.ObserveRequest(string(o.Operation), o.Status)
 	if o.Err == nil || o.BackendCalled {
 		return
 	}
-	ev := map[string]string{
-		"create": audit.UserCreateError, "list": audit.UserListError, "read": audit.UserRead,
-		"replace": audit.UserUpdated, "patch": audit.UserUpdated, "delete": audit.UserDeleted,
-	}[o.Operation]
-	if ev != "" {
+	if ev := failureEvents[o.Operation]; ev != "" {
 		h.audit.Record(ctx, audit.Event{Name: ev, Outcome: audit.Failed, Status: o.Status, Error: o.Err.Detail})
 	}
+}
+
+// failureEvents is the audit event of each operation's failure.
+var failureEvents = map[scim.Operation]string{
+	scim.OpCreate: audit.UserCreateError, scim.OpList: audit.UserListError, scim.OpRead: audit.UserRead,
+	scim.OpReplace: audit.UserUpdated, scim.OpPatch: audit.UserUpdated, scim.OpDelete: audit.UserDeleted,
+	scim.OpGroupCreate: audit.GroupError, scim.OpGroupList: audit.GroupError, scim.OpGroupRead: audit.GroupError,
+	scim.OpGroupReplace: audit.GroupError, scim.OpGroupPatch: audit.GroupError, scim.OpGroupDelete: audit.GroupError,
 }
 
 // underBase reports whether path is base itself or below it at a segment

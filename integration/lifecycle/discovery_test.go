@@ -125,10 +125,11 @@ func TestSchemasAndResourceTypes(t *testing.T) {
 	s.Do(http.MethodGet, "/Schemas/urn:example:no:such:schema", s.Writer(), nil).ExpectSCIMError(t, http.StatusNotFound, "")
 
 	rts := resources(t, get(t, s, "/ResourceTypes"))
-	if len(rts) != 1 {
-		t.Fatalf("%d resource types, want User only", len(rts))
+	if len(rts) != 2 {
+		t.Fatalf("%d resource types, want User and Group", len(rts))
 	}
-	for _, rt := range []map[string]any{rts[0], get(t, s, "/ResourceTypes/User")} {
+	userRT := rts[slices.IndexFunc(rts, func(rt map[string]any) bool { return harness.Str(rt, "id") == "User" })]
+	for _, rt := range []map[string]any{userRT, get(t, s, "/ResourceTypes/User")} {
 		if harness.Str(rt, "id") != "User" || harness.Str(rt, "endpoint") != "/Users" || harness.Str(rt, "schema") != userURN {
 			t.Errorf("resource type %v", rt)
 		}
@@ -137,7 +138,18 @@ func TestSchemasAndResourceTypes(t *testing.T) {
 			t.Errorf("resource type does not list the enterprise extension: %v", rt["schemaExtensions"])
 		}
 	}
-	s.Do(http.MethodGet, "/ResourceTypes/Group", s.Writer(), nil).ExpectSCIMError(t, http.StatusNotFound, "")
+	// Groups are served: their resource type and schema are advertised.
+	if rt := get(t, s, "/ResourceTypes/Group"); harness.Str(rt, "endpoint") != "/Groups" || harness.Str(rt, "schema") != groupURN {
+		t.Errorf("Group resource type %v", rt)
+	}
+	group := attrs(schemas[groupURN])
+	if d := group["displayName"]; d == nil || d["required"] != true {
+		t.Errorf("Group schema describes displayName as %v", d)
+	}
+	if group["members"] == nil {
+		t.Error("Group schema does not describe members")
+	}
+	s.Do(http.MethodGet, "/ResourceTypes/Nope", s.Writer(), nil).ExpectSCIMError(t, http.StatusNotFound, "")
 	s.NoRejections()
 }
 
@@ -160,7 +172,9 @@ func TestEndpointRefusals(t *testing.T) {
 		{http.MethodGet, "/Me", http.StatusNotImplemented, nil},
 		{http.MethodPost, "/.search", http.StatusNotImplemented, nil},
 		{http.MethodPost, "/Users/.search", http.StatusNotImplemented, nil},
-		{http.MethodGet, "/Groups", http.StatusNotFound, nil},
+		{http.MethodGet, "/Groups/" + id + "/extra", http.StatusNotFound, nil},
+		{http.MethodPost, "/Groups/.search", http.StatusNotImplemented, nil},
+		{http.MethodDelete, "/Groups", http.StatusMethodNotAllowed, []string{"GET", "POST"}},
 		{http.MethodGet, "/nope", http.StatusNotFound, nil},
 		{http.MethodGet, "/Users/" + id + "/extra", http.StatusNotFound, nil},
 		{http.MethodDelete, "/Users", http.StatusMethodNotAllowed, []string{"GET", "POST"}},

@@ -15,6 +15,7 @@ import (
 
 const (
 	userURN       = "urn:ietf:params:scim:schemas:core:2.0:User"
+	groupURN      = "urn:ietf:params:scim:schemas:core:2.0:Group"
 	enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	patchOpURN    = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 	listURN       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"

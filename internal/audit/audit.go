@@ -62,7 +62,7 @@ type Request struct {
 	Actor     string   // the token's sub, once verified
 	Roles     []string // the token's roles, once verified
 	ClientIP  string
-	Operation string // create, list, read, replace, patch, delete, discovery
+	Operation string // the scim.Operation: create, list, ..., group_create, ...
 	Start     time.Time
 
 	upstreamCalls atomic.Int64

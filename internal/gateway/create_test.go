@@ -30,11 +30,22 @@ const (
 
 func decode(t *testing.T, body string) *scim.User {
 	t.Helper()
-	u, err := scim.DecodeUser([]byte(body))
+	u, err := scim.DecodeUser(jsonValue(t, body))
 	if err != nil {
 		t.Fatalf("DecodeUser: %v", err)
 	}
 	return u
+}
+
+// jsonValue decodes a request body as the SCIM layer does before it hands
+// it to DecodeUser or ParsePatch.
+func jsonValue(t *testing.T, body string) any {
+	t.Helper()
+	v, err := scim.DecodeJSON(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("DecodeJSON(%s): %v", body, err)
+	}
+	return v
 }
 
 // Okta's create (scim-clients.md 3.2) gives the Genesys user Okta meant.
@@ -293,7 +304,7 @@ func TestCreateConcurrentIdenticalMakesOneUser(t *testing.T) {
 	if nCreated != 1 || env.calls(epCreate) != 1 {
 		t.Errorf("%d answers were 201 and %d creates were sent; want 1 and 1", nCreated, env.calls(epCreate))
 	}
-	if env.gw.shared.createLocks.Size() != 0 {
+	if env.gw.core.shared.createLocks.Size() != 0 {
 		t.Error("create locks left behind")
 	}
 }
@@ -343,7 +354,7 @@ func TestCreateFailedStepCompletesFromOutbox(t *testing.T) {
 	}
 	creates := env.calls(epCreate)
 	env.emu.ClearFaults() // Genesys recovers
-	env.gw.outbox.RunNow()
+	env.gw.core.outbox.RunNow()
 	env.eventually(func() bool { u, _ := env.emu.User(out.ID); return len(u.Skills) == 1 })
 	if got := env.user("frank@example.com").Skills[0]; got.Name != "Billing" || got.Proficiency != 2 {
 		t.Errorf("skill = %+v", got)
@@ -444,7 +455,7 @@ func TestCreateUnknownOutcomeResolvedBySearch(t *testing.T) {
 func TestCreateCallsPerUserAtTheFloor(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	// Warm the name cache, as any running gateway has.
-	if _, err := env.gw.resolveRouting(env.ctx(), []scim.GroupRef{{Display: "Support Agents"}}, nil, nil); err != nil {
+	if _, err := env.gw.core.resolveRouting(env.ctx(), []scim.GroupRef{{Display: "Support Agents"}}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	env.emu.ResetLog()

@@ -59,6 +59,7 @@ type Config struct {
 // work, Close it on Cleanup.
 type Gateway struct {
 	*userOps
+	*groupOps
 	core *core
 }
 
@@ -119,7 +120,7 @@ func New(cfg Config) (*Gateway, error) {
 		}
 		c.outbox = ob
 	}
-	return &Gateway{userOps: &userOps{core: c}, core: c}, nil
+	return &Gateway{userOps: &userOps{core: c}, groupOps: &groupOps{core: c}, core: c}, nil
 }
 
 // Start begins background work (the outbox worker). The queue-member batcher

@@ -45,9 +45,9 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.cfg.ExternalIDAuthority != "scim" || g.cfg.OnDuplicate != ReturnExisting ||
-		g.outbox != nil || g.shared == nil {
-		t.Errorf("defaults not applied: %+v", g.cfg)
+	if g.core.cfg.ExternalIDAuthority != "scim" || g.core.cfg.OnDuplicate != ReturnExisting ||
+		g.core.outbox != nil || g.core.shared == nil {
+		t.Errorf("defaults not applied: %+v", g.core.cfg)
 	}
 	g.Start()
 	if d, o := g.OutboxStats(); d != 0 || o != 0 {

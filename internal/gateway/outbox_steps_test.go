@@ -105,7 +105,7 @@ func TestCancelPending(t *testing.T) {
 	if d, _ := env.gw.OutboxStats(); d != 2 {
 		t.Fatalf("outbox depth %d, want 2", d)
 	}
-	env.gw.steps.cancel(env.ctx(), out.ID)
+	env.gw.core.steps.cancel(env.ctx(), out.ID)
 	if d, _ := env.gw.OutboxStats(); d != 0 {
 		t.Errorf("outbox depth %d after steps.cancel, want 0", d)
 	}
@@ -118,11 +118,11 @@ func TestOutboxEntryOutcomes(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	// The user does not exist: Genesys answers 404, replaying cannot help.
 	billing, _ := env.emu.SkillID("Billing")
-	if err := env.gw.steps.enqueue(env.ctx(), step{Kind: stepSkills, UserID: "no-such-user", Email: "ghost@example.com",
+	if err := env.gw.core.steps.enqueue(env.ctx(), step{Kind: stepSkills, UserID: "no-such-user", Email: "ghost@example.com",
 		Items: []genesys.Proficiency{{ID: billing, Proficiency: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	env.gw.outbox.RunNow()
+	env.gw.core.outbox.RunNow()
 	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
 	env.eventually(func() bool { return len(env.events(audit.RoutingError)) == 1 })
 	if ev := env.events(audit.RoutingError)[0]; eventField(ev, "genesys_id") != "no-such-user" ||
@@ -167,7 +167,7 @@ func TestWriteSupersedesQueuedExternalID(t *testing.T) {
 	if _, err := env.gw.ReplaceUser(env.ctx(), out.ID, &scim.User{UserName: "lou@example.com", ExternalID: "new-B"}, scim.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	env.gw.outbox.RunNow()
+	env.gw.core.outbox.RunNow()
 	env.eventually(func() bool { d, _ := env.gw.OutboxStats(); return d == 0 })
 	u := env.user("lou@example.com")
 	if !slices.Equal(u.ExternalIDs, []genesystest.ExternalID{{Authority: "scim", Key: "new-B"}}) {

@@ -12,7 +12,7 @@ import (
 
 func mustPatch(t *testing.T, body string) *scim.Patch {
 	t.Helper()
-	p, err := scim.ParsePatch([]byte(body))
+	p, err := scim.ParsePatch(jsonValue(t, body))
 	if err != nil {
 		t.Fatalf("ParsePatch(%s): %v", body, err)
 	}
@@ -36,7 +36,7 @@ func listByFilter(t *testing.T, env *testEnv, filter string) *scim.ListResult {
 // (scim-clients.md 2.3) through the Backend, checking Genesys after each step.
 func TestEntraSequence(t *testing.T) {
 	env, _ := newLifeEnv(t)
-	u, err := scim.DecodeUser([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+	u, err := scim.DecodeUser(jsonValue(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
 		"externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_00aa@testuser.com","active":true,
 		"emails":[{"primary":true,"type":"work","value":"Test_User_00aa@testuser.com"}],"meta":{"resourceType":"User"},
 		"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"},"roles":[]}`))

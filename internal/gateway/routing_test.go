@@ -78,12 +78,12 @@ func TestRoutingMoreThanFiftySkills(t *testing.T) {
 func TestRoutingNamesAreCached(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	groups := []scim.GroupRef{{Display: "Senior Billing"}}
-	p1, err := env.gw.resolveRouting(env.ctx(), groups, nil, nil)
+	p1, err := env.gw.core.resolveRouting(env.ctx(), groups, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	calls := len(env.emu.Requests())
-	p2, err := env.gw.resolveRouting(env.ctx(), groups, nil, nil)
+	p2, err := env.gw.core.resolveRouting(env.ctx(), groups, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRoutingNamesAreCached(t *testing.T) {
 	}
 
 	for range 2 {
-		_, err := env.gw.resolveRouting(env.ctx(), nil, []scim.NamedProficiency{{Name: "Missing"}}, nil)
+		_, err := env.gw.core.resolveRouting(env.ctx(), nil, []scim.NamedProficiency{{Name: "Missing"}}, nil)
 		wantStatus(t, err, http.StatusBadRequest)
 	}
 	if n := env.calls("GET /api/v2/routing/skills"); n != 3 {
@@ -108,11 +108,11 @@ func TestRoutingNamesAreCached(t *testing.T) {
 // Nothing configured and nothing asked: no plan, no calls.
 func TestRoutingEmptyPlan(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
-	p, err := env.gw.resolveRouting(env.ctx(), []scim.GroupRef{{Display: "unknown group"}}, nil, nil)
+	p, err := env.gw.core.resolveRouting(env.ctx(), []scim.GroupRef{{Display: "unknown group"}}, nil, nil)
 	if err != nil || !p.empty() {
 		t.Fatalf("plan %+v err %v", p, err)
 	}
-	if err := env.gw.applyRouting(env.ctx(), "any", p); err != nil {
+	if err := env.gw.core.applyRouting(env.ctx(), "any", p); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(env.emu.Requests()); n != 0 {

@@ -56,6 +56,9 @@ type Shared struct {
 	createLocks keylock.Mutex[string]
 	// groups is the organisation's groups by id and name.
 	groups groupIndex
+	// recentGroups maps a GroupKey to the *recentGroup this process
+	// created under it moments ago.
+	recentGroups *cache.Cache
 	// groupLocks serialises group creates and renames per GroupKey.
 	groupLocks keylock.Mutex[string]
 }
@@ -63,10 +66,11 @@ type Shared struct {
 // NewShared returns empty shared state.
 func NewShared() *Shared {
 	return &Shared{
-		recent:      cache.New(recentCreateTTL, time.Minute),
-		routing:     cache.New(routingHitTTL, time.Minute),
-		externalIDs: cache.New(externalIDTTL, 5*time.Minute),
-		knownUsers:  cache.New(knownUserTTL, time.Minute),
+		recent:       cache.New(recentCreateTTL, time.Minute),
+		routing:      cache.New(routingHitTTL, time.Minute),
+		externalIDs:  cache.New(externalIDTTL, 5*time.Minute),
+		knownUsers:   cache.New(knownUserTTL, time.Minute),
+		recentGroups: cache.New(recentCreateTTL, time.Minute),
 	}
 }
 
