@@ -110,7 +110,7 @@ func TestCreateDuplicateConflictPolicy(t *testing.T) {
 }
 
 // TestCreateReturnExistingLeavesItAlone: 200, no attribute or state changed,
-// the request's routing applied.
+// the request's groups joined and their routing applied.
 func TestCreateReturnExistingLeavesItAlone(t *testing.T) {
 	s := harness.New(t, harness.Options{})
 	first := s.Do(http.MethodPost, "/Users", s.Writer(), `{"userName":"carol@example.com","title":"Agent","active":false}`).Expect(t, http.StatusCreated)
@@ -124,10 +124,12 @@ func TestCreateReturnExistingLeavesItAlone(t *testing.T) {
 	if u.Title != "Agent" || u.State != "inactive" {
 		t.Fatalf("return_existing changed the user: %+v", u)
 	}
+	// The group becomes a membership; its routing follows by reconciliation.
 	skill, _ := s.Emu.SkillID("Billing")
-	if !hasProficiency(u.Skills, skill, 4) {
-		t.Fatalf("routing not applied to the existing user: %+v", u.Skills)
-	}
+	harness.Eventually(t, 10*time.Second, "routing not applied to the existing user", func() bool {
+		u, _ := s.Emu.User(id)
+		return hasProficiency(u.Skills, skill, 4)
+	})
 	s.NoRejections()
 }
 
@@ -148,9 +150,10 @@ func TestCreateRestoresDeletedUser(t *testing.T) {
 		t.Fatalf("restored user %+v", u)
 	}
 	lang, _ := s.Emu.LanguageID("Spanish")
-	if !hasProficiency(u.Languages, lang, 4) {
-		t.Fatalf("routing missing after restore: %+v", u.Languages)
-	}
+	harness.Eventually(t, 10*time.Second, "routing missing after restore", func() bool {
+		u, _ := s.Emu.User(id)
+		return hasProficiency(u.Languages, lang, 4)
+	})
 	restored := false
 	for _, e := range s.AuditEntries() {
 		restored = restored || e["event"] == "SCIM_USER_RESTORED"

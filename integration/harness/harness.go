@@ -220,6 +220,20 @@ func (s *Stack) Restart() {
 	s.Load(s.CaddyConfig)
 }
 
+// Eventually polls cond until it holds, failing the test with what after
+// the timeout: for what the gateway completes in the background (the
+// outbox, routing that follows membership).
+func Eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("after %s: %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func FreePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -22,18 +22,8 @@ const (
 	pollStep = 50 * time.Millisecond
 )
 
-// eventually polls cond until it holds, failing the test with what after
-// the timeout.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("after %s: %s", timeout, what)
-		}
-		time.Sleep(pollStep)
-	}
-}
+// eventually is harness.Eventually.
+var eventually = harness.Eventually
 
 // storedEntry is what these tests read of an outbox entry in the storage
 // folder: enough to tell whose step it is and whether an attempt ran.

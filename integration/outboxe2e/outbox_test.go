@@ -214,6 +214,9 @@ func TestUnwritableOutboxAnswers503(t *testing.T) {
 		"storage file_system "+filepath.Join(blocker, "storage")))
 	w := s.Writer()
 	const email = "unqueued.agent@example.com"
+	// The group block's Genesys group exists: creating it would need the
+	// storage's lock, which this test breaks.
+	s.Emu.SeedGroup("CC Billing")
 	failSkills(s.Emu)
 
 	r := s.Do(http.MethodPost, "/Users", w, agent(email)).ExpectSCIMError(t, http.StatusServiceUnavailable, "")

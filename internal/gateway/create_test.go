@@ -209,9 +209,12 @@ func TestCreateDuplicatePolicies(t *testing.T) {
 				if err != nil || created || out.ID != seed.ID || *out.Active {
 					t.Fatalf("got %+v created=%v err=%v, want the inactive user as it is (200)", out, created, err)
 				}
-				if len(u.Skills) != 1 || u.Skills[0].Name != "Billing" || !slices.Contains(env.queueMembers("Support"), u.ID) {
-					t.Errorf("routing not applied: skills %+v", u.Skills)
-				}
+				// The group becomes a membership; its routing follows by
+				// reconciliation, from the outbox.
+				env.eventually(func() bool {
+					u := env.user("bob@example.com")
+					return len(u.Skills) == 1 && u.Skills[0].Name == "Billing" && slices.Contains(env.queueMembers("Support"), u.ID)
+				})
 			case Conflict:
 				se := wantStatus(t, err, http.StatusConflict)
 				if se.ScimType != scim.Uniqueness {
@@ -254,9 +257,12 @@ func TestCreateRestoresDeletedUser(t *testing.T) {
 	if !slices.Equal(u.ExternalIDs, []genesystest.ExternalID{{Authority: "scim", Key: "new-key"}}) {
 		t.Errorf("external ids = %v, want only scim/new-key", u.ExternalIDs)
 	}
-	if len(u.Skills) != 1 || len(u.Languages) != 1 || !slices.Contains(env.queueMembers("Support"), u.ID) {
-		t.Errorf("routing not applied: %+v", u)
-	}
+	// A restored user may belong to other groups: its routing is
+	// reconciled, from the outbox.
+	env.eventually(func() bool {
+		u := env.user("carol@example.com")
+		return len(u.Skills) == 1 && len(u.Languages) == 1 && slices.Contains(env.queueMembers("Support"), u.ID)
+	})
 	if out.Meta.Version != fmt.Sprint(u.Version) || out.ExternalID != "new-key" {
 		t.Errorf("response version %s externalId %q, want %d new-key", out.Meta.Version, out.ExternalID, u.Version)
 	}
@@ -497,8 +503,18 @@ func TestCreateCallsPerUserAtTheFloor(t *testing.T) {
 	if counts[epExtIDLookup] != n {
 		t.Errorf("%s: %d calls, want %d", epExtIDLookup, counts[epExtIDLookup], n)
 	}
-	if want := 5*n + counts[epMembers]; total != want {
+	// The group block's Genesys group: listed, created on first use, and
+	// joined by all of them in shared calls (each with the group's version).
+	const epGroupMembers = "POST /api/v2/groups/{id}/members"
+	if counts[epGroupMembers] < 1 || counts[epGroupMembers] > 3 || counts["POST /api/v2/groups"] != 1 || counts["GET /api/v2/groups"] > 3 {
+		t.Errorf("group calls for %d users: %v, want the group created once and its memberships shared", n, counts)
+	}
+	groupCalls := counts["GET /api/v2/groups"] + counts["POST /api/v2/groups"] + counts["GET /api/v2/groups/{id}"] + counts[epGroupMembers]
+	if want := 5*n + counts[epMembers] + groupCalls; total != want {
 		t.Errorf("%d API calls, want %d: %v", total, want, counts)
+	}
+	if gs := env.emu.GroupsByName("Support Agents"); len(gs) != 1 || len(gs[0].Members) != n {
+		t.Errorf("Genesys groups named Support Agents: %+v, want one with the %d users", gs, n)
 	}
 }
 

@@ -11,6 +11,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -99,8 +100,12 @@ func New(cfg Config) (*Gateway, error) {
 	c.names = &nameResolver{client: cfg.Client, shared: cfg.Shared, onLookup: cfg.OnNameLookup}
 	c.reconcile = &reconciler{core: c}
 	c.groupExternalIDs = &groupExternalIDs{storage: cfg.Storage, prefix: strings.TrimRight(cfg.GroupPrefix, "/")}
+	window := pacedWindow(cfg.Client.PacingBacklog)
 	c.steps = &stepRunner{core: c,
-		queues: newQueueBatcher(cfg.Client.AddQueueMembers, queueBatchMax, pacedWindow(cfg.Client.PacingBacklog))}
+		queues: newMemberBatcher(cfg.Client.AddQueueMembers, queueBatchMax, window),
+		groups: newMemberBatcher(func(ctx context.Context, groupID string, userIDs []string) error {
+			return c.addMembers(ctx, groupID, 0, userIDs)
+		}, groupBatchMax, window)}
 	if cfg.Storage != nil {
 		oc := outbox.Config{
 			Storage:    cfg.Storage,

@@ -75,9 +75,8 @@ func (g *groupOps) createGroup(ctx context.Context, name, externalID string, ids
 // findOrCreate creates the group, unless a group of that name exists: then
 // it is the group this process created moments ago for the identical
 // request (which failed after the create and is finished now), or the name
-// is taken (409). A create whose outcome is unknown is settled by listing
-// the groups again, never by creating a second one blindly.
-func (g *groupOps) findOrCreate(ctx context.Context, name string) (*genesys.Group, error) {
+// is taken (409).
+func (g *core) findOrCreate(ctx context.Context, name string) (*genesys.Group, error) {
 	taken, err := g.nameTaken(ctx, name, "")
 	if err != nil {
 		return nil, err
@@ -90,13 +89,18 @@ func (g *groupOps) findOrCreate(ctx context.Context, name string) (*genesys.Grou
 		}
 		return nil, groupNameTaken(name)
 	}
+	return g.createGroupNamed(ctx, name)
+}
+
+// createGroupNamed creates the Genesys group (POST /api/v2/groups) under
+// the name's lock, the name known to be free. A create whose outcome is
+// unknown is settled by listing the groups again, never by creating a
+// second one blindly.
+func (g *core) createGroupNamed(ctx context.Context, name string) (*genesys.Group, error) {
 	created, err := g.cfg.Client.CreateGroup(ctx, name)
 	if errors.Is(err, genesys.ErrOutcomeUnknown) {
 		taken, lerr := g.nameTaken(ctx, name, "")
-		switch {
-		case lerr != nil:
-			return nil, unavailable("Genesys Cloud did not confirm the group's create; retry", err)
-		case taken == nil:
+		if lerr != nil || taken == nil {
 			return nil, unavailable("Genesys Cloud did not confirm the group's create; retry", err)
 		}
 		created = &genesys.Group{ID: taken.ID, Name: taken.Name, Version: taken.Version}
@@ -109,7 +113,7 @@ func (g *groupOps) findOrCreate(ctx context.Context, name string) (*genesys.Grou
 
 // rememberGroup records a group created (or found for a retried create)
 // just now under its name.
-func (g *groupOps) rememberGroup(name, id string) *recentGroup {
+func (g *core) rememberGroup(name, id string) *recentGroup {
 	if v, ok := g.shared.recentGroups.Get(GroupKey(name)); ok {
 		if rg := v.(*recentGroup); rg.ID == id {
 			return rg

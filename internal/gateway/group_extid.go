@@ -26,7 +26,9 @@ type groupExternalIDs struct {
 	mem map[string]string // group id -> externalId, without storage
 }
 
-func (x *groupExternalIDs) byGroupKey(groupID string) string { return x.prefix + "/by_group/" + groupID }
+func (x *groupExternalIDs) byGroupKey(groupID string) string {
+	return x.prefix + "/by_group/" + groupID
+}
 
 func (x *groupExternalIDs) byExternalIDKey(ext string) string {
 	sum := sha256.Sum256([]byte(ext))

@@ -178,7 +178,7 @@ func (e *groupFilterEval) groupsOf(ctx context.Context, userID string) (map[stri
 	}
 	ids := map[string]bool{}
 	if isGenesysID(userID) {
-		u, err := e.g.cfg.Client.GetUser(ctx, userID, "", "groups")
+		u, err := e.g.cfg.Client.GetUser(ctx, userID, "", expandGroups)
 		switch {
 		case isAbsent(err):
 		case err != nil:

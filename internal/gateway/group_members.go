@@ -110,7 +110,7 @@ func (c *core) usersByID(ctx context.Context, ids []string) (map[string]*genesys
 	if len(valid) == 0 {
 		return out, nil
 	}
-	users, err := c.cfg.Client.GetUsersByID(ctx, valid, "groups")
+	users, err := c.cfg.Client.GetUsersByID(ctx, valid, expandGroups)
 	if err != nil {
 		return nil, err
 	}

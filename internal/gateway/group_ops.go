@@ -75,7 +75,7 @@ func (g *groupOps) groupFailed(ctx context.Context, groupID, groupName string, e
 // this process, and, through the storage's lock, across the instances that
 // share it (certmagic.Storage.Lock), so two of them cannot both find a name
 // free and create it twice.
-func (g *groupOps) lockGroupName(ctx context.Context, name string) (unlock func(), err error) {
+func (g *core) lockGroupName(ctx context.Context, name string) (unlock func(), err error) {
 	key := GroupKey(name)
 	unlockLocal, err := g.shared.groupLocks.Lock(ctx, key)
 	if err != nil {
@@ -104,7 +104,7 @@ const groupLockWait = 10 * time.Second
 
 // nameTaken reports, from a fresh listing, whether a group other than
 // except holds name (GroupKey), and returns it.
-func (g *groupOps) nameTaken(ctx context.Context, name, except string) (*indexedGroup, error) {
+func (g *core) nameTaken(ctx context.Context, name, except string) (*indexedGroup, error) {
 	groups, err := g.shared.groups.fresh(ctx, g.cfg.Client, 0)
 	if err != nil {
 		return nil, err

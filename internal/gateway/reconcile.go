@@ -150,7 +150,7 @@ func (r *reconciler) runEntry(ctx context.Context, e outbox.Entry) error {
 			Error: "unreadable reconciliation entry"})
 		return nil
 	}
-	users, err := r.cfg.Client.GetUsersByID(ctx, job.Users, "groups", "skills", "languages")
+	users, err := r.cfg.Client.GetUsersByID(ctx, job.Users, expandGroups, "skills", "languages")
 	if err != nil {
 		return withRetryAfter(err)
 	}

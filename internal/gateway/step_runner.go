@@ -22,7 +22,8 @@ import (
 // entries it also replays.
 type stepRunner struct {
 	*core
-	queues *queueBatcher
+	queues *memberBatcher
+	groups *memberBatcher // group block memberships of creates
 	// dropped holds outbox entry ids whose run ended in a permanent failure
 	// (already audited), so OnComplete does not also report them assigned.
 	dropped droppedSet
@@ -57,6 +58,21 @@ func (r *stepRunner) run(ctx context.Context, s step, batched bool) (*genesys.Us
 			return nil, r.queues.Add(ctx, s.QueueID, s.UserID)
 		}
 		return nil, c.AddQueueMembers(ctx, s.QueueID, []string{s.UserID})
+	case stepGroupMember:
+		if batched {
+			return nil, r.groups.Add(ctx, s.GroupID, s.UserID)
+		}
+		if err := r.addMembers(ctx, s.GroupID, 0, []string{s.UserID}); err != nil {
+			return nil, err
+		}
+		// Replayed after the request that asked for it: its routing follows
+		// now (the request's own reconciliation found no membership yet).
+		p, err := r.reconcile.schedule(ctx, []string{s.UserID}, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		p.release(ctx)
+		return nil, nil
 	}
 	return nil, fmt.Errorf("gateway: unknown step kind %q", s.Kind)
 }

@@ -16,6 +16,10 @@ const (
 	stepSkills     = "skills"      // PATCH .../routingskills/bulk (add/update)
 	stepLanguages  = "languages"   // PATCH .../routinglanguages/bulk (add/update)
 	stepQueue      = "queue"       // POST .../queues/{id}/members (add)
+	// stepGroupMember adds the user to a group block's Genesys group
+	// (POST /api/v2/groups/{id}/members); routing then follows by
+	// reconciliation.
+	stepGroupMember = "group_member"
 )
 
 // step is one write for a user. It is also the outbox payload, so its JSON
@@ -29,6 +33,7 @@ type step struct {
 	ManagerID string                `json:"manager_id,omitempty"`
 	Items     []genesys.Proficiency `json:"items,omitempty"`
 	QueueID   string                `json:"queue_id,omitempty"`
+	GroupID   string                `json:"group_id,omitempty"`
 	// Version is the user's version when known inline (the create's answer),
 	// saving a read before the manager PATCH; never persisted (stale later).
 	Version genesys.Version `json:"-"`
@@ -44,6 +49,8 @@ func (s step) describe() string {
 	switch s.Kind {
 	case stepQueue:
 		return "queue " + s.QueueID
+	case stepGroupMember:
+		return "group " + s.GroupID
 	case stepSkills, stepLanguages:
 		return fmt.Sprintf("%d %s", len(s.Items), s.Kind)
 	}

@@ -47,7 +47,7 @@ func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error)
 	}
 	defer unlock()
 
-	plan, err := g.resolveRouting(ctx, p.Groups, p.Skills, p.Languages)
+	in, err := g.resolveIntent(ctx, p)
 	if err != nil {
 		// SCIM_ROUTING_ERROR is for routing that cannot be done (an unknown
 		// name); a lookup Genesys failed to answer is only a failed create.
@@ -70,11 +70,11 @@ func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error)
 		if !rc.complete.Load() {
 			// Our own create or restore that answered 503: finish it.
 			if rc.restoring.Load() {
-				return g.finishRestore(ctx, p, plan, u, rc)
+				return g.finishRestore(ctx, p, in, u, rc)
 			}
-			return g.finishCreate(ctx, p, plan, u, rc, audit.UserCreated)
+			return g.finishCreate(ctx, p, in, u, rc, audit.UserCreated)
 		}
-		return g.existingUser(ctx, p, plan, u)
+		return g.existingUser(ctx, p, in, u)
 	}
 
 	created, err := g.cfg.Client.CreateUser(ctx, genesys.CreateUser{
@@ -90,7 +90,7 @@ func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error)
 	switch {
 	case err == nil:
 	case genesys.IsConflict(err):
-		return g.resolveConflict(ctx, p, plan)
+		return g.resolveConflict(ctx, p, in)
 	case errors.Is(err, genesys.ErrOutcomeUnknown):
 		created, err = g.findAfterUnknownOutcome(ctx, p.Email)
 		if err != nil {
@@ -99,7 +99,7 @@ func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error)
 	default:
 		return nil, upstreamError(err)
 	}
-	return g.finishCreate(ctx, p, plan, created, g.remember(p.Email, created.ID), audit.UserCreated)
+	return g.finishCreate(ctx, p, in, created, g.remember(p.Email, created.ID), audit.UserCreated)
 }
 
 // createResult is a create's decision: the audit event and status it ends
@@ -146,7 +146,7 @@ func (g *userOps) recentUser(ctx context.Context, email string) (*genesys.User, 
 		return nil, nil, nil
 	}
 	rc := v.(*recentCreate)
-	u, err := g.cfg.Client.GetUser(ctx, rc.ID, "")
+	u, err := g.cfg.Client.GetUser(ctx, rc.ID, "", expandGroups)
 	switch {
 	case genesys.IsNotFound(err):
 		g.shared.recent.Delete(email)
@@ -224,6 +224,7 @@ func (g *userOps) searchByEmail(ctx context.Context, email string, states ...str
 			{Type: genesys.SearchExact, Fields: []string{fieldEmail}, Value: email},
 			{Type: genesys.SearchExact, Fields: []string{fieldState}, Values: states},
 		},
+		Expand: []string{expandGroups},
 	})
 	if err != nil {
 		return nil, false, err
@@ -241,20 +242,20 @@ func (g *userOps) searchByEmail(ctx context.Context, email string, states ...str
 // one is restored; none visible yet (index lag) is a 503, never a 409. A
 // holder whose email differs from this one but that Genesys treats as the
 // same (Unicode case folding) is another person: 409, never a merge.
-func (g *userOps) resolveConflict(ctx context.Context, p *profile, plan *routingPlan) (*createResult, error) {
+func (g *userOps) resolveConflict(ctx context.Context, p *profile, in *routingIntent) (*createResult, error) {
 	u, twin, err := g.searchByEmail(ctx, p.Email, genesys.StateActive, genesys.StateInactive)
 	if err != nil {
 		return nil, upstreamError(err)
 	}
 	if u != nil {
-		return g.existingUser(ctx, p, plan, u)
+		return g.existingUser(ctx, p, in, u)
 	}
 	del, delTwin, err := g.searchByEmail(ctx, p.Email, genesys.StateDeleted)
 	if err != nil {
 		return nil, upstreamError(err)
 	}
 	if del != nil {
-		return g.restore(ctx, p, plan, del)
+		return g.restore(ctx, p, in, del)
 	}
 	if twin || delTwin {
 		return nil, &scim.Error{Status: http.StatusConflict, ScimType: scim.Uniqueness,
@@ -265,9 +266,11 @@ func (g *userOps) resolveConflict(ctx context.Context, p *profile, plan *routing
 }
 
 // existingUser applies the duplicate policy to a user that already holds the
-// email: conflict answers 409; return_existing applies the request's routing
-// (idempotently) and answers 200 with the user as it is.
-func (g *userOps) existingUser(ctx context.Context, p *profile, plan *routingPlan, u *genesys.User) (*createResult, error) {
+// email: conflict answers 409; return_existing applies the request's
+// routing (idempotently: the purecloud extension's directly, its groups as
+// memberships whose routing follows by reconciliation) and answers 200 with
+// the user as it is.
+func (g *userOps) existingUser(ctx context.Context, p *profile, in *routingIntent, u *genesys.User) (*createResult, error) {
 	res := &createResult{event: audit.UserExists, user: u}
 	if g.cfg.OnDuplicate == Conflict {
 		res.status = http.StatusConflict
@@ -275,7 +278,8 @@ func (g *userOps) existingUser(ctx context.Context, p *profile, plan *routingPla
 			Detail: "a user with userName " + p.Email + " already exists"}
 	}
 	res.status = http.StatusOK
-	if _, err := g.steps.runAll(ctx, u.ID, p.Email, plan.steps(u.ID, p.Email)); err != nil {
+	joins := in.memberSteps(u, p.Email)
+	if _, err := g.runRouting(ctx, u.ID, p.Email, append(in.ext.steps(u.ID, p.Email), joins...), len(joins) > 0); err != nil {
 		return nil, incomplete(u.ID, err)
 	}
 	ext, err := g.externalIDFor(ctx, u.ID)
@@ -286,12 +290,32 @@ func (g *userOps) existingUser(ctx context.Context, p *profile, plan *routingPla
 	return res, nil
 }
 
+// runRouting runs steps for one user; with reconcile set, the user's
+// routing is reconciled once they are done (stored ahead, so it runs even
+// if the process stops meanwhile): its group memberships changed.
+func (g *userOps) runRouting(ctx context.Context, userID, email string, steps []step, reconcile bool) (stepsOutcome, error) {
+	if reconcile {
+		pending, err := g.reconcile.schedule(ctx, []string{userID}, nil, true)
+		if err != nil {
+			return stepsOutcome{}, err
+		}
+		defer pending.release(ctx)
+	}
+	return g.steps.runAll(ctx, userID, email, steps)
+}
+
 // finishCreate runs the steps after the commit point (external id, manager,
-// skills, languages, queues); failures go to the outbox. It answers 201 with
-// the user as Genesys now holds it.
-func (g *userOps) finishCreate(ctx context.Context, p *profile, plan *routingPlan, u *genesys.User, rc *recentCreate, event string) (*createResult, error) {
-	steps := g.createSteps(p, plan, u)
-	out, err := g.steps.runAll(ctx, u.ID, p.Email, steps)
+// group memberships, skills, languages, queues); failures go to the outbox.
+// A user created now belongs to no other group: its groups' routing is
+// applied directly. A restored one may: its routing is reconciled. It
+// answers 201 with the user as Genesys now holds it.
+func (g *userOps) finishCreate(ctx context.Context, p *profile, in *routingIntent, u *genesys.User, rc *recentCreate, event string) (*createResult, error) {
+	plan, reconcile := in.all, false
+	if event != audit.UserCreated {
+		plan, reconcile = in.ext, len(g.blocks) > 0
+	}
+	steps := append(g.createSteps(p, plan, u), in.memberSteps(u, p.Email)...)
+	out, err := g.runRouting(ctx, u.ID, p.Email, steps, reconcile)
 	if out.patched != nil {
 		u = out.patched
 	}

@@ -50,7 +50,7 @@ func (g *userOps) list(ctx context.Context, q *scim.ListQuery) (*scim.ListResult
 	case plan.none:
 		return &scim.ListResult{}, nil
 	case plan.lookup != nil:
-		u, err := g.lookup(ctx, plan.lookup)
+		u, err := g.lookup(ctx, q, plan.lookup)
 		if err != nil || u == nil || !matches(plan.filter, u) {
 			return &scim.ListResult{}, err
 		}
@@ -75,7 +75,7 @@ func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 	if !ok {
 		// Beyond what search can page to: an empty page if the results end
 		// before it, else the client must narrow its filter.
-		r, err := g.search(ctx, criteria, 1, 1)
+		r, err := g.search(ctx, q, criteria, 1, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +85,7 @@ func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 		return nil, scim.Errorf(http.StatusBadRequest, scim.TooMany,
 			"Genesys Cloud search serves the first %d results only; narrow the filter", deepPagingLimit)
 	}
-	first, err := g.search(ctx, criteria, w.pageSize, w.firstPage)
+	first, err := g.search(ctx, q, criteria, w.pageSize, w.firstPage)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 	}
 	results := first.Results
 	if w.pages == 2 && w.firstPage*w.pageSize < total {
-		second, err := g.search(ctx, criteria, w.pageSize, w.firstPage+1)
+		second, err := g.search(ctx, q, criteria, w.pageSize, w.firstPage+1)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 		if page[i].ID == "" {
 			continue
 		}
-		users = append(users, g.render(&page[i]))
+		users = append(users, g.render(ctx, q, &page[i]))
 	}
 	return &scim.ListResult{Total: total, Users: users}, nil
 }
@@ -121,13 +121,13 @@ func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 // postFilteredSearch runs a search that holds an EXACT email conjunct (at
 // most one hit) and keeps the hits the whole filter matches in memory.
 func (g *userOps) postFilteredSearch(ctx context.Context, plan *queryPlan, q *scim.ListQuery) (*scim.ListResult, error) {
-	r, err := g.search(ctx, plan.criteria, postFilterPageSize, 1)
+	r, err := g.search(ctx, q, plan.criteria, postFilterPageSize, 1)
 	if err != nil {
 		return nil, err
 	}
 	var kept []*scim.User
 	for i := range r.Results {
-		if u := g.render(&r.Results[i]); matches(plan.filter, u) {
+		if u := g.render(ctx, q, &r.Results[i]); matches(plan.filter, u) {
 			kept = append(kept, u)
 		}
 	}
@@ -135,27 +135,37 @@ func (g *userOps) postFilteredSearch(ctx context.Context, plan *queryPlan, q *sc
 }
 
 // search runs one page of a list search in the stable order.
-func (g *userOps) search(ctx context.Context, criteria []genesys.SearchCriteria, pageSize, pageNumber int) (*genesys.SearchResponse, error) {
+func (g *userOps) search(ctx context.Context, q *scim.ListQuery, criteria []genesys.SearchCriteria, pageSize, pageNumber int) (*genesys.SearchResponse, error) {
+	var expand []string
+	if q.Groups {
+		expand = []string{expandGroups}
+	}
 	return g.cfg.Client.SearchUsers(ctx, genesys.SearchRequest{
 		PageSize:   pageSize,
 		PageNumber: pageNumber,
 		SortBy:     listSortBy,
 		SortOrder:  listSortOrder,
 		Query:      criteria,
+		Expand:     expand,
 	})
 }
 
 // render is userToSCIM with the external id remembered in Shared: a list
 // makes no extra call per user, so an external id not yet known to this
-// process is omitted (a read or an externalId filter fetches it).
-func (g *userOps) render(u *genesys.User) *scim.User {
+// process is omitted (a read or an externalId filter fetches it). Groups
+// are rendered when the query asks for them (the search expanded them).
+func (g *userOps) render(ctx context.Context, q *scim.ListQuery, u *genesys.User) *scim.User {
 	ext, _ := g.knownExternalID(u.ID)
-	return userToSCIM(u, ext)
+	out := userToSCIM(u, ext)
+	if q.Groups {
+		out.Groups = g.userGroups(ctx, u)
+	}
+	return out
 }
 
 // lookup answers an `id eq` or `externalId eq` term by a direct read; nil
 // when no active or inactive user matches.
-func (g *userOps) lookup(ctx context.Context, c *scim.Compare) (*scim.User, error) {
+func (g *userOps) lookup(ctx context.Context, q *scim.ListQuery, c *scim.Compare) (*scim.User, error) {
 	key, _ := stringValue(c)
 	var (
 		u   *genesys.User
@@ -165,7 +175,7 @@ func (g *userOps) lookup(ctx context.Context, c *scim.Compare) (*scim.User, erro
 		if !isGenesysID(key) {
 			return nil, nil // no user has it
 		}
-		u, err = g.cfg.Client.GetUser(ctx, key, "")
+		u, err = g.cfg.Client.GetUser(ctx, key, "", expandGroups)
 	} else {
 		u, err = g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)
 	}
@@ -177,13 +187,15 @@ func (g *userOps) lookup(ctx context.Context, c *scim.Compare) (*scim.User, erro
 	case u.State == genesys.StateDeleted:
 		return nil, nil
 	}
+	ext := key
 	if c.Attr == scim.AttrExternalID {
 		g.rememberExternalID(u.ID, key)
-		return userToSCIM(u, key), nil
-	}
-	ext, err := g.externalIDFor(ctx, u.ID)
-	if err != nil {
+	} else if ext, err = g.externalIDFor(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	return userToSCIM(u, ext), nil
+	out := userToSCIM(u, ext)
+	if q.Groups {
+		out.Groups = g.userGroups(ctx, u)
+	}
+	return out, nil
 }

@@ -18,6 +18,7 @@ import (
 func (g *userOps) PatchUser(ctx context.Context, id string, p *scim.Patch, pre scim.Precondition) (*scim.User, error) {
 	return g.writeUser(ctx, id, pre, func(cur *genesys.User, ext string) (*profile, error) {
 		before := userToSCIM(cur, ext)
+		before.Groups = g.userGroups(ctx, cur)
 		next, err := p.ApplyTo(before)
 		if err != nil {
 			return nil, err

@@ -18,7 +18,9 @@ func (g *userOps) GetUser(ctx context.Context, id string) (*scim.User, error) {
 		if ext, err = g.externalIDFor(ctx, u.ID); err == nil {
 			g.record(ctx, audit.Event{Name: audit.UserRead, Outcome: audit.Success, Status: http.StatusOK,
 				GenesysID: u.ID, Email: u.Email})
-			return userToSCIM(u, ext), nil
+			out := userToSCIM(u, ext)
+			out.Groups = g.userGroups(ctx, u)
+			return out, nil
 		}
 		err = upstreamUserError(err, id)
 	}
@@ -35,7 +37,7 @@ func (g *userOps) readUser(ctx context.Context, id string) (*genesys.User, error
 	if !isGenesysID(id) {
 		return nil, scim.NotFound(id)
 	}
-	u, err := g.cfg.Client.GetUser(ctx, id, "")
+	u, err := g.cfg.Client.GetUser(ctx, id, "", expandGroups)
 	switch {
 	case isAbsent(err):
 		return nil, scim.NotFound(id)

@@ -16,14 +16,14 @@ import (
 // SCIM and Terraform provider do: PATCH state active with its version, move
 // it back to the division new users go to, then the fields with the fresh
 // version, then external id and routing. The caller gets 201.
-func (g *userOps) restore(ctx context.Context, p *profile, plan *routingPlan, del *genesys.User) (*createResult, error) {
+func (g *userOps) restore(ctx context.Context, p *profile, in *routingIntent, del *genesys.User) (*createResult, error) {
 	u, err := g.patchUserVersioned(ctx, del.ID, genesys.StateDeleted, del.Version, genesys.UpdateUser{State: genesys.StateActive})
 	if err != nil {
 		return nil, upstreamError(err)
 	}
 	rc := g.remember(p.Email, u.ID)
 	rc.restoring.Store(true)
-	return g.finishRestore(ctx, p, plan, u, rc)
+	return g.finishRestore(ctx, p, in, u, rc)
 }
 
 // finishRestore updates a user restored from deletion to what the request
@@ -32,7 +32,7 @@ func (g *userOps) restore(ctx context.Context, p *profile, plan *routingPlan, de
 // restore that answered 503 completes it. A Genesys refusal of the update
 // (a 4xx) reaches the caller as such: retrying the same input cannot help,
 // and a corrected request finishes the restore.
-func (g *userOps) finishRestore(ctx context.Context, p *profile, plan *routingPlan, u *genesys.User, rc *recentCreate) (*createResult, error) {
+func (g *userOps) finishRestore(ctx context.Context, p *profile, in *routingIntent, u *genesys.User, rc *recentCreate) (*createResult, error) {
 	g.forgetExternalID(u.ID)
 	addrs := p.addresses()
 	upd := genesys.UpdateUser{Name: &p.Name, Title: &p.Title, Department: &p.Department, Addresses: &addrs}
@@ -64,7 +64,7 @@ func (g *userOps) finishRestore(ctx context.Context, p *profile, plan *routingPl
 	rc.restoring.Store(false)
 	q := *p
 	q.ManagerID = "" // set with the fields
-	return g.finishCreate(ctx, &q, plan, u, rc, audit.UserRestored)
+	return g.finishCreate(ctx, &q, in, u, rc, audit.UserRestored)
 }
 
 // restoreFailed is the error of a restore whose update failed: Genesys's own

@@ -42,20 +42,24 @@ func (g *userOps) writeUser(ctx context.Context, id string, pre scim.Preconditio
 	}
 	g.record(ctx, audit.Event{Name: event, Outcome: audit.Success, Status: http.StatusOK,
 		GenesysID: id, Email: w.user.Email})
-	return userToSCIM(w.user, w.prof.ExternalID), nil
+	w.user.Groups = w.groups
+	out := userToSCIM(w.user, w.prof.ExternalID)
+	out.Groups = g.userGroups(ctx, w.user)
+	return out, nil
 }
 
 // written is the outcome of write: the user as Genesys now holds it, its
-// state before, and the profile applied.
+// state before, the profile applied, and the user's groups.
 type written struct {
 	user   *genesys.User
 	before string
 	prof   *profile
+	groups []genesys.Ref
 }
 
 func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, build buildFunc) (*written, error) {
 	var (
-		plan    *routingPlan
+		in      *routingIntent
 		checked string // the new external id already checked free
 		w       *written
 	)
@@ -75,9 +79,9 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 		if err != nil {
 			return w, err
 		}
-		w = &written{user: cur, before: cur.State, prof: prof}
-		if plan == nil {
-			if plan, err = g.resolveRouting(ctx, prof.Groups, prof.Skills, prof.Languages); err != nil {
+		w = &written{user: cur, before: cur.State, prof: prof, groups: cur.Groups}
+		if in == nil {
+			if in, err = g.resolveIntent(ctx, prof); err != nil {
 				if isConfigError(err) {
 					g.record(ctx, audit.Event{Name: audit.RoutingError, Outcome: audit.Failed,
 						GenesysID: id, Email: prof.Email, Error: auditText(err)})
@@ -120,17 +124,27 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 		// Superseding pending work: the outbox can hold a create's
 		// unfinished steps for this user. This write has just set the
 		// external id and manager to the caller's current word, so those
-		// queued steps are stale and must not replay over it. Routing only
-		// ever adds, and a write without groups says nothing about routing,
+		// queued steps are stale and must not replay over it. A write
+		// without groups or purecloud routing says nothing about routing,
 		// so the create's routing must still complete (a deactivated user
 		// keeps its routing too); only a write that restates routing itself
-		// supersedes it: cancel, then apply the new plan.
+		// supersedes it: cancel, then apply the extension's routing
+		// directly and join the groups' blocks, whose routing follows by
+		// reconciliation (also after a reactivation).
 		g.steps.cancel(ctx, id, stepExternalID, stepManager)
-		if !plan.empty() {
+		if !in.all.empty() {
 			g.steps.cancel(ctx, id, stepSkills, stepLanguages, stepQueue)
-			if err := g.applyRouting(ctx, id, plan); err != nil {
+		}
+		joins := in.memberSteps(cur, prof.Email)
+		reactivated := w.before != genesys.StateActive && w.user.State == genesys.StateActive
+		steps := append(in.ext.steps(id, prof.Email), joins...)
+		if len(steps) > 0 || reactivated {
+			if _, err := g.runRouting(ctx, id, prof.Email, steps, len(in.groups) > 0 || reactivated); err != nil {
 				return w, err
 			}
+		}
+		for _, s := range joins {
+			w.groups = append(w.groups, genesys.Ref{ID: s.GroupID})
 		}
 		return w, nil
 	}

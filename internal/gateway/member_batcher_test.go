@@ -29,7 +29,7 @@ func (r *recordingAdd) add(_ context.Context, queueID string, users []string) er
 	return r.err
 }
 
-func addConcurrently(b *queueBatcher, queue string, n int) []error {
+func addConcurrently(b *memberBatcher, queue string, n int) []error {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -46,7 +46,7 @@ func addConcurrently(b *queueBatcher, queue string, n int) []error {
 func TestQueueBatcherFlushesWhenFull(t *testing.T) {
 	rec := &recordingAdd{}
 	// A window far longer than the test: only filling the batch flushes it.
-	b := newQueueBatcher(rec.add, 10, fixed(time.Hour))
+	b := newMemberBatcher(rec.add, 10, fixed(time.Hour))
 	done := make(chan []error)
 	go func() { done <- addConcurrently(b, "q1", 10) }()
 	select {
@@ -74,7 +74,7 @@ func TestQueueBatcherFlushesWhenFull(t *testing.T) {
 
 func TestQueueBatcherWindowAndQueuesApart(t *testing.T) {
 	rec := &recordingAdd{}
-	b := newQueueBatcher(rec.add, 100, fixed(20*time.Millisecond))
+	b := newMemberBatcher(rec.add, 100, fixed(20*time.Millisecond))
 	var wg sync.WaitGroup
 	for _, q := range []string{"q1", "q2"} {
 		wg.Add(1)
@@ -98,7 +98,7 @@ func TestQueueBatcherWindowAndQueuesApart(t *testing.T) {
 func TestQueueBatcherEachWaiterLearnsTheResult(t *testing.T) {
 	boom := errors.New("boom")
 	rec := &recordingAdd{err: boom}
-	b := newQueueBatcher(rec.add, 5, fixed(time.Hour))
+	b := newMemberBatcher(rec.add, 5, fixed(time.Hour))
 	for i, err := range addConcurrently(b, "q", 5) {
 		if !errors.Is(err, boom) {
 			t.Errorf("add %d: err = %v, want the call's error", i, err)
@@ -110,9 +110,9 @@ func fixed(d time.Duration) func() time.Duration { return func() time.Duration {
 
 func TestPacedWindow(t *testing.T) {
 	for _, tc := range []struct{ backlog, want time.Duration }{
-		{0, queueBatchWindow},
-		{time.Second, queueBatchWindow + time.Second},
-		{time.Hour, queueBatchMaxWait},
+		{0, batchWindow},
+		{time.Second, batchWindow + time.Second},
+		{time.Hour, batchMaxWait},
 	} {
 		if got := pacedWindow(func() time.Duration { return tc.backlog })(); got != tc.want {
 			t.Errorf("backlog %v: window %v, want %v", tc.backlog, got, tc.want)
@@ -139,7 +139,7 @@ func TestQueueBatcherSplitsARefusedBatch(t *testing.T) {
 		}
 		return nil
 	}
-	b := newQueueBatcher(add, 5, fixed(time.Hour))
+	b := newMemberBatcher(add, 5, fixed(time.Hour))
 	errs := addConcurrently(b, "q", 5)
 	for i, err := range errs {
 		if (err != nil) != (i == 2) {
