@@ -11,6 +11,7 @@ package harness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,7 +48,7 @@ const (
 // Stack is one running system: the Genesys emulator, the identity provider
 // and a real Caddy serving scim_genesys against both.
 type Stack struct {
-	T           *testing.T
+	T           testing.TB
 	Emu         *genesystest.Emulator
 	APIURL      string
 	IdP         *idptest.IdP
@@ -72,6 +73,8 @@ type Options struct {
 	Extra    string             // more scim_genesys options, one per line
 	// IdPDown makes the JWKS answer 503 from the start.
 	IdPDown bool
+	// Groups replaces DefaultGroups when set (the group blocks to map).
+	Groups string
 }
 
 // DefaultGroups are the group blocks every stack maps; the seeds match.
@@ -87,7 +90,7 @@ const DefaultGroups = `
 			queues "Spanish Support" "General Support"
 		}`
 
-func New(t *testing.T, o Options) *Stack {
+func New(t testing.TB, o Options) *Stack {
 	t.Helper()
 	cfg := o.Emulator
 	if cfg.ClientID == "" {
@@ -127,7 +130,7 @@ func New(t *testing.T, o Options) *Stack {
 	t.Setenv("TEST_GENESYS_SECRET", cfg.ClientSecret)
 	s.CaddyConfig = Caddyfile(Site{Storage: s.Storage, LogFile: s.LogFile, Address: s.Site,
 		APIURL: s.APIURL, ClientID: cfg.ClientID, JWKSURL: s.JWKSURL, Issuer: s.IdP.Issuer(),
-		Options: "read_roles scim_auditor\n" + DefaultGroups + "\n" + o.Extra})
+		Options: "read_roles scim_auditor\n" + cmp.Or(o.Groups, DefaultGroups) + "\n" + o.Extra})
 	s.Load(s.CaddyConfig)
 	t.Cleanup(func() {
 		if err := caddy.Stop(); err != nil {
@@ -234,7 +237,7 @@ func Eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-func FreePort(t *testing.T) int {
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

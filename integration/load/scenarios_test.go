@@ -1,6 +1,7 @@
 package load
 
 import (
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -38,4 +39,18 @@ func TestMemory(t *testing.T) {
 	res := runMemory(t, memoryParams{Users: 150, Clients: 8, First: 1000, Total: 10000, MaxGrowthBytes: 4 << 20})
 	res.report(os.Stdout)
 	res.check(t)
+}
+
+// TestGroupMembership: one PATCH adds 1,000 members to a group (1 skill, 1
+// language, 1 queue), one removes them, through a 1,200 calls/minute limit:
+// each answers in seconds, routing converges, and the calls stay within
+// the budget (2.1 a member added + 5, 3.1 a member removed + 5).
+func TestGroupMembership(t *testing.T) {
+	needLoad(t)
+	res := runMembership(t, membershipParams{Members: 1000, RateLimit: 1200, Converge: 6 * time.Minute})
+	res.report(os.Stdout)
+	res.check(t, 30*time.Second)
+	if n := res.Add.Status; n == http.StatusTooManyRequests {
+		t.Error("a 429 reached the caller")
+	}
 }

@@ -34,6 +34,11 @@ func TestSmoke(t *testing.T) {
 		res.report(io.Discard)
 		res.check(t)
 	})
+	t.Run("membership", func(t *testing.T) {
+		res := runMembership(t, membershipParams{Members: 120, RateLimit: 60000, Converge: 20 * time.Second})
+		res.report(io.Discard)
+		res.check(t, 10*time.Second)
+	})
 	t.Run("memory", func(t *testing.T) {
 		res := runMemory(t, memoryParams{Users: 120, Clients: 4, First: 50, Total: 200, MaxGrowthBytes: 8 << 20})
 		res.report(io.Discard)

@@ -54,7 +54,7 @@ func newCluster(t *testing.T) *cluster {
 
 // proc is one running Caddy process.
 type proc struct {
-	t       *testing.T
+	t       testing.TB
 	name    string
 	Site    string
 	Base    string

@@ -17,7 +17,7 @@ import (
 func (g *groupOps) PatchGroup(ctx context.Context, id string, p *scim.GroupPatch, pre scim.Precondition) error {
 	ch := groupChange{name: p.DisplayName, externalID: p.ExternalID, replace: p.ReplaceMembers,
 		members: p.Members, add: p.Add, remove: p.Remove}
-	res, err := g.update(ctx, id, pre, ch)
+	res, err := g.update(ctx, id, pre, ch, false)
 	if err != nil {
 		return g.groupFailed(ctx, id, res.name, err)
 	}
@@ -36,7 +36,7 @@ func (g *groupOps) ReplaceGroup(ctx context.Context, id string, sg *scim.Group, 
 	if sg.Members != nil {
 		ch.replace, ch.members = true, memberValues(sg.Members)
 	}
-	res, err := g.update(ctx, id, pre, ch)
+	res, err := g.update(ctx, id, pre, ch, true)
 	if err != nil {
 		return nil, g.groupFailed(ctx, id, res.name, err)
 	}
@@ -71,10 +71,11 @@ func (g *groupOps) recordUpdated(ctx context.Context, status int, id string, res
 
 // update validates ch against the group as Genesys holds it (the new name
 // free, every member to add a Genesys user, the If-Match version current),
-// then makes the writes. Members already in the group are not added again
+// then makes the writes (wantVersion: and reads the version they left, for
+// an answer that shows it). Members already in the group are not added again
 // and non-members not removed, so the identical retry of a change that
 // failed halfway converges.
-func (g *groupOps) update(ctx context.Context, id string, pre scim.Precondition, ch groupChange) (groupUpdated, error) {
+func (g *groupOps) update(ctx context.Context, id string, pre scim.Precondition, ch groupChange, wantVersion bool) (groupUpdated, error) {
 	cur, err := g.readGroup(ctx, id)
 	if err != nil {
 		return groupUpdated{}, err
@@ -156,7 +157,8 @@ func (g *groupOps) update(ctx context.Context, id string, pre scim.Precondition,
 	}
 	res.name, res.added, res.removed = w.newName, len(w.add), len(w.remove)
 	res.version = w.version
-	if len(w.add)+len(w.remove) > 0 {
+	if wantVersion && len(w.add)+len(w.remove) > 0 {
+		// Membership writes moved the version: read it for the answer.
 		if fresh, err := g.cfg.Client.GetGroup(ctx, cur.ID); err == nil {
 			res.version = fresh.Version
 		}
