@@ -2,7 +2,11 @@ package outboxe2e
 
 import (
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/caddyscim/caddyscim/integration/harness"
 )
 
 // TestTwoProcessesRunEachEntryOnce: entries queued through one Caddy
@@ -59,5 +63,52 @@ func TestTwoProcessesRunEachEntryOnce(t *testing.T) {
 		byB += len(events(auditLog(t, b.LogFile), "SCIM_ROUTING_ASSIGNED", id, ""))
 	}
 	t.Logf("completions: %d by a, %d by b", users-byB, byB)
+	c.NoRejections()
+}
+
+// TestTwoProcessesReconcileEachUserOnce: a group's members added through one
+// process while skills fail leave their reconciliation in the shared
+// storage; with a second process on the same storage, once Genesys
+// recovers, each member's routing is reconciled once (one successful skills
+// PATCH per user) and nothing is left behind.
+func TestTwoProcessesReconcileEachUserOnce(t *testing.T) {
+	const users = 6
+	c := newCluster(t)
+	a := c.start("a")
+	ids := make([]string, users)
+	members := make([]string, users)
+	for i := range ids {
+		r := c.Do(http.MethodPost, a.Base+"/Users", c.token, fmt.Sprintf(`{"userName":"member%d@example.com"}`, i)).Expect(t, http.StatusCreated)
+		ids[i] = harness.Str(r.Body, "id")
+		members[i] = `{"value":"` + ids[i] + `"}`
+	}
+	failSkills(c.Emu)
+	c.Do(http.MethodPost, a.Base+"/Groups", c.token, `{"displayName":"CC Billing","members":[`+strings.Join(members, ",")+`]}`).
+		Expect(t, http.StatusCreated)
+	b := c.start("b")
+	eventually(t, deadline, "the second process never saw the shared reconciliation", func() bool {
+		return outboxDepth(t, c.Stack, b.Site) >= 1
+	})
+
+	recoverSkills(c.Emu)
+	eventually(t, deadline, "not every member's skills were assigned", func() bool {
+		for _, id := range ids {
+			if !billingSkills(c.Emu, id) {
+				return false
+			}
+		}
+		return true
+	})
+	eventually(t, deadline, "the depth gauges never returned to 0", func() bool {
+		return outboxDepth(t, c.Stack, a.Site) == 0 && outboxDepth(t, c.Stack, b.Site) == 0
+	})
+	if left := outboxEntries(t, c.storage); len(left) != 0 {
+		t.Fatalf("entries left in storage: %+v", left)
+	}
+	for _, id := range ids {
+		if calls := c.front.skillPatches(id, 0); succeeded(calls) != 1 {
+			t.Errorf("user %s: %d successful skills PATCHes, want exactly 1; calls %+v", id, succeeded(calls), calls)
+		}
+	}
 	c.NoRejections()
 }
