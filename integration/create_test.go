@@ -12,7 +12,8 @@ import (
 	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
-// Payloads as the identity providers send them (reference/scim-clients.md).
+// Payloads as the identity providers send them (Microsoft's and Okta's
+// published SCIM examples).
 const (
 	oktaCreate = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"test.user@okta.local",
 	 "name":{"givenName":"Test","familyName":"User"},

@@ -8,9 +8,9 @@ import (
 	"github.com/caddyscim/caddyscim/integration/harness"
 )
 
-// entraCreate is Entra ID's documented create (scim-clients.md 2.3 step 1,
-// with Example 2's nulls), the userName made an email as SPEC section 4
-// requires.
+// entraCreate is Entra ID's documented create (Microsoft's SCIM guide,
+// "User operations", with its example's nulls), the userName made an email
+// as a Genesys username must be.
 const entraCreate = `{"schemas":["` + userURN + `","` + enterpriseURN + `"],
  "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
  "userName":"Test_User_00aa00aa@contoso.com","active":true,
@@ -20,7 +20,7 @@ const entraCreate = `{"schemas":["` + userURN + `","` + enterpriseURN + `"],
  "roles":[],"addresses":null,"phoneNumbers":null,"preferredLanguage":null,"title":null,"department":null,"manager":null}`
 
 // TestEntraUserOperations replays Entra ID's documented user operations
-// (scim-clients.md 2.3 and 2.4) in order, checking the answer and the
+// (Microsoft's SCIM guide, "User operations") in order, checking the answer and the
 // Genesys user after each step.
 func TestEntraUserOperations(t *testing.T) {
 	s := newStack(t)

@@ -25,7 +25,7 @@ func TestListFilters(t *testing.T) {
 		{"userName of a deleted user", `userName eq "dana.deleted@example.com"`, nil},
 		{"Entra work email form", `emails[type eq "work"].value eq "bob.brown@example.com"`, []string{"bob"}},
 		{"work email valuePath form", `emails[type eq "work" and value eq "carol.anders@example.com"]`, []string{"carol"}},
-		// SPEC section 4: a differing work address takes type work, the
+		// The rendering rule: a differing work address takes type work, the
 		// userName entry then is type other, so it is not the work email.
 		{"userName entry is not work when a work address differs", `emails[type eq "work"].value eq "alice.anders@example.com"`, nil},
 		{"emails.value", `emails.value eq "carol.anders@example.com"`, []string{"carol"}},

@@ -11,15 +11,16 @@ import (
 	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
-// oktaCreate is Okta's create (scim-clients.md 3.2 step 2).
+// oktaCreate is Okta's create (Okta's SCIM 2.0 reference, create a user).
 const oktaCreate = `{"schemas":["` + userURN + `"],"userName":"test.user@okta.local",
  "name":{"givenName":"Test","familyName":"User"},
  "emails":[{"primary":true,"value":"test.user@okta.local","type":"work"}],
  "displayName":"Test User","locale":"en-US","externalId":"00ujl29u0le5T6Aj10h7",
  "groups":[],"password":"1mz050nq-Secret","active":true}`
 
-// TestOktaUserOperations replays Okta's request sequence and its SPEC test
-// (scim-clients.md 3.2, 3.3), checking the Genesys user after each step.
+// TestOktaUserOperations replays Okta's request sequence and its SCIM spec
+// test (Okta-SCIM-20-SPEC-Test.json), checking the Genesys user after each
+// step.
 func TestOktaUserOperations(t *testing.T) {
 	s := newStack(t)
 	tok := s.Writer()

@@ -45,7 +45,7 @@ func TestListFullListing(t *testing.T) {
 // listing it must return. An empty string leaves the parameter out.
 type window struct{ startIndex, count string }
 
-// expect computes the window per RFC 7644 §3.4.2.4 and SPEC section 4:
+// expect computes the window per RFC 7644 §3.4.2.4 and max_results:
 // startIndex < 1 is 1, count < 0 is 0, count above max_results is capped,
 // an absent count is max_results.
 func (w window) expect(total int) (startIndex, from, to int) {

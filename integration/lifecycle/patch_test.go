@@ -58,7 +58,7 @@ func TestPatchAllOrNothing(t *testing.T) {
 }
 
 // TestPatchUnknownManagerWritesNothing: a manager id that names no user is
-// found out before the first upstream write (SPEC section 5), not by sending
+// found out before the first upstream write, not by sending
 // Genesys a PATCH it refuses: 400 invalidValue, nothing changed.
 func TestPatchUnknownManagerWritesNothing(t *testing.T) {
 	s := newStack(t)

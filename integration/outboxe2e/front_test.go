@@ -10,8 +10,8 @@ import (
 	"github.com/caddyscim/caddyscim/internal/genesystest"
 )
 
-// skillsEndpoint is the only way the gateway assigns skills (SPEC section 4:
-// PATCH .../routingskills/bulk); failing it fails every way.
+// skillsEndpoint is the only way the gateway assigns skills
+// (PATCH .../routingskills/bulk); failing it fails every way.
 const skillsEndpoint = "PATCH /api/v2/users/{id}/routingskills/bulk"
 
 // upstreamCall is one request a gateway made to the emulator, with its raw

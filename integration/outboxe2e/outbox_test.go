@@ -247,7 +247,7 @@ func TestUnwritableOutboxAnswers503(t *testing.T) {
 
 // TestMaxRetriesZeroMeansOneCallPerAttempt: with `max_retries 0` the create
 // makes one skills call before queueing the step, and each outbox attempt
-// makes one more (SPEC section 2: max_retries is the retry budget of every
+// makes one more (max_retries is the retry budget of every
 // upstream call, the outbox's replays included).
 func TestMaxRetriesZeroMeansOneCallPerAttempt(t *testing.T) {
 	s := newStack(t, "max_retries 0")

@@ -48,7 +48,7 @@ func jsonValue(t *testing.T, body string) any {
 	return v
 }
 
-// Okta's create (scim-clients.md 3.2) gives the Genesys user Okta meant.
+// Okta's create (Okta's SCIM 2.0 reference) gives the Genesys user Okta meant.
 func TestCreateOktaShape(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	in := decode(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"test.user@okta.local",
@@ -104,7 +104,7 @@ func (e *testEnv) wantOneOutcome(t *testing.T, want, userID, email string) {
 	}
 }
 
-// Entra's create (scim-clients.md 2.3), with a UPN userName and a differing
+// Entra's create (Microsoft's SCIM guide), with a UPN userName and a differing
 // work email, nulls for unsent attributes and the enterprise extension.
 func TestCreateEntraShape(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
@@ -536,7 +536,7 @@ func TestCreateSetsManager(t *testing.T) {
 
 // Another process created the user moments ago: Genesys answers
 // general.conflict, but the search index does not show the holder yet. The
-// answer is 503 with Retry-After, never 409 (field notes).
+// answer is 503 with Retry-After, never 409 (the search index lags).
 func TestCreateConflictWhileIndexLagsIs503(t *testing.T) {
 	env := newTestEnv(t, envOptions{onDuplicate: Conflict})
 	env.emu.SetSearchLag(time.Hour)

@@ -33,7 +33,7 @@ func listByFilter(t *testing.T, env *testEnv, filter string) *scim.ListResult {
 }
 
 // TestEntraSequence runs the Entra ID "User Operations" sequence
-// (scim-clients.md 2.3) through the Backend, checking Genesys after each step.
+// (Microsoft's SCIM guide) through the Backend, checking Genesys after each step.
 func TestEntraSequence(t *testing.T) {
 	env, _ := newLifeEnv(t)
 	u, err := scim.DecodeUser(jsonValue(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],

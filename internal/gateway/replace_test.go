@@ -11,7 +11,7 @@ import (
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
-// TestOktaSequence runs Okta's request sequence (scim-clients.md 3.2)
+// TestOktaSequence runs Okta's request sequence (Okta's SCIM 2.0 reference)
 // through the Backend, checking Genesys after each step.
 func TestOktaSequence(t *testing.T) {
 	env, _ := newLifeEnv(t)

@@ -14,6 +14,15 @@ import (
 // far above anything the product sends.
 const maxBody = 1 << 20
 
+// bodyOnly reads the body of a call that takes no query parameters (any is
+// refused, as readBody refuses a bad body).
+func (c *call) bodyOnly() ([]byte, bool) {
+	if _, ok := c.queryParams(nil, nil); !ok {
+		return nil, false
+	}
+	return c.readBody()
+}
+
 // readBody reads a JSON request body. It answers (415, 413 or 400, each a
 // rejection) and returns false when the body cannot be used.
 func (c *call) readBody() ([]byte, bool) {

@@ -18,10 +18,7 @@ const maxExternalIDs = 100
 // single UserExternalIdentifier (its customapi.Do fails on anything else),
 // which only works if the real API answers one object.
 func (e *Emulator) handleAddExternalID(c *call) {
-	if _, ok := c.queryParams(nil, nil); !ok {
-		return
-	}
-	raw, ok := c.readBody()
+	raw, ok := c.bodyOnly()
 	if !ok {
 		return
 	}

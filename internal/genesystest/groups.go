@@ -273,10 +273,7 @@ func (b *groupBody) apply(n *groupSnap) {
 // convenient answer: nothing refuses a duplicate). Answers 200 with the
 // Group.
 func (e *Emulator) handleCreateGroup(c *call) {
-	if _, ok := c.queryParams(nil, nil); !ok {
-		return
-	}
-	raw, ok := c.readBody()
+	raw, ok := c.bodyOnly()
 	if !ok {
 		return
 	}
@@ -350,10 +347,7 @@ func (e *Emulator) handleListGroups(c *call) {
 // duplicate has too); type cannot be sent. Answers 200 with the Group at
 // its new version. A deleted group is 404.
 func (e *Emulator) handleUpdateGroup(c *call) {
-	if _, ok := c.queryParams(nil, nil); !ok {
-		return
-	}
-	raw, ok := c.readBody()
+	raw, ok := c.bodyOnly()
 	if !ok {
 		return
 	}
@@ -476,10 +470,7 @@ func (e *Emulator) writeMembers(c *call, x expansion, desc bool, size, number in
 // an untyped object: an empty body is the least convenient answer to a
 // client that decodes it).
 func (e *Emulator) handleAddGroupMembers(c *call) {
-	if _, ok := c.queryParams(nil, nil); !ok {
-		return
-	}
-	raw, ok := c.readBody()
+	raw, ok := c.bodyOnly()
 	if !ok {
 		return
 	}

@@ -39,10 +39,7 @@ func (b *patchBody) decode(raw []byte) error {
 
 // handlePatchUser is PATCH /api/v2/users/{id}.
 func (e *Emulator) handlePatchUser(c *call) {
-	if _, ok := c.queryParams(nil, nil); !ok {
-		return
-	}
-	raw, ok := c.readBody()
+	raw, ok := c.bodyOnly()
 	if !ok {
 		return
 	}

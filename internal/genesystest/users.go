@@ -44,10 +44,7 @@ type createBody struct {
 
 // handleCreateUser is POST /api/v2/users.
 func (e *Emulator) handleCreateUser(c *call) {
-	if _, ok := c.queryParams(nil, nil); !ok {
-		return
-	}
-	raw, ok := c.readBody()
+	raw, ok := c.bodyOnly()
 	if !ok {
 		return
 	}
