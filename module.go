@@ -212,6 +212,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		Logger:              h.logger,
 		Storage:             ctx.Storage(),
 		OutboxPrefix:        "scim_genesys/outbox/" + shortHash(h.APIURL, h.ClientID),
+		GroupPrefix:         "scim_genesys/groups/" + shortHash(h.APIURL, h.ClientID),
 		OutboxMaxAge:        time.Duration(h.OutboxMaxAge),
 		OnNameLookup:        h.metrics.ObserveNameLookup,
 		OnOutboxDone:        h.metrics.ObserveOutboxDone,

@@ -39,9 +39,11 @@ type bulkResult struct {
 }
 
 // floorPerUser is the fewest upstream calls a user in one group can take:
-// create, external id, skills, languages, and a share of a 100-member queue
-// add per queue.
-func floorPerUser(queues int) float64 { return 4 + float64(queues)/100 }
+// the check that its externalId is free, create, external id, skills,
+// languages, a share of a 100-member queue add per queue, and a share of a
+// 50-member join of its group with the read of the group's version before
+// it.
+func floorPerUser(queues int) float64 { return 5 + float64(queues)/100 + 2.0/50 }
 
 // CallsPerUser is upstream API calls per user in the wall time.
 func (r bulkResult) CallsPerUser() float64 { return float64(r.APICalls) / float64(r.Params.Users) }

@@ -86,7 +86,7 @@ func (g *core) lockGroupName(ctx context.Context, name string) (unlock func(), e
 		return unlockLocal, nil
 	}
 	sum := sha256.Sum256([]byte(key))
-	lockName := g.groupExternalIDs.prefix + "/name_locks/" + hex.EncodeToString(sum[:16])
+	lockName := strings.TrimRight(g.cfg.GroupPrefix, "/") + "/name_locks/" + hex.EncodeToString(sum[:16])
 	lctx, cancel := context.WithTimeout(ctx, groupLockWait)
 	defer cancel()
 	if err := st.Lock(lctx, lockName); err != nil {

@@ -93,7 +93,8 @@ func (r *reconciler) schedule(ctx context.Context, users, queues []string, given
 		if err != nil {
 			return nil, err
 		}
-		p.entries = append(p.entries, outbox.Entry{ID: id, Key: kindReconcile, Kind: kindReconcile, Payload: payload, NextAttempt: due})
+		p.entries = append(p.entries, outbox.Entry{ID: id, Key: kindReconcile, Kind: kindReconcile, Payload: payload,
+			Created: time.Now(), NextAttempt: due})
 		users = users[n:]
 	}
 	if r.outbox == nil {
@@ -131,7 +132,7 @@ func (p *pendingReconcile) release(ctx context.Context) {
 	defer cancel()
 	for _, e := range p.entries {
 		e.NextAttempt = time.Now()
-		if err := p.r.outbox.Enqueue(ectx, e); err != nil {
+		if err := p.r.outbox.Reschedule(ectx, e); err != nil {
 			// It stays stored, due at the time schedule gave it.
 			p.r.log.Warn("could not make a reconciliation due; it runs later", zap.Error(err))
 		}

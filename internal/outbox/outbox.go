@@ -190,6 +190,36 @@ func (o *Outbox) Enqueue(ctx context.Context, e Entry) error {
 	return nil
 }
 
+// Reschedule stores an entry already enqueued (by Enqueue, with its id and
+// creation time) again, due at e.NextAttempt (now when zero): an owner that
+// enqueued work ahead of an event makes it due once the event happened.
+// Unlike Enqueue it does not count a new entry.
+func (o *Outbox) Reschedule(ctx context.Context, e Entry) error {
+	if !validID(e.ID) {
+		return fmt.Errorf("outbox: invalid entry id %q: want 1-64 of [a-z0-9_-]", e.ID)
+	}
+	now := time.Now()
+	if e.Created.IsZero() {
+		e.Created = now
+	}
+	if e.NextAttempt.IsZero() {
+		e.NextAttempt = now
+	}
+	if err := o.store(ctx, o.entryKey(e), e); err != nil {
+		return fmt.Errorf("outbox: storing entry %s: %w", e.ID, err)
+	}
+	o.mu.Lock()
+	earlier := o.nextDue.IsZero() || e.NextAttempt.Before(o.nextDue)
+	if earlier {
+		o.nextDue = e.NextAttempt
+	}
+	o.mu.Unlock()
+	if earlier {
+		signal(o.resched)
+	}
+	return nil
+}
+
 // noteEnqueued folds a new entry into the cached stats (so the depth metric
 // moves before the next scan) and wakes the worker if the entry is due
 // before its current sleep ends.

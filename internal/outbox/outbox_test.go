@@ -194,3 +194,36 @@ func TestStats(t *testing.T) {
 	}
 	check("after CancelKey", 2)
 }
+
+// Reschedule makes an entry enqueued for later due now, without counting it
+// twice.
+func TestRescheduleMakesDue(t *testing.T) {
+	ran := make(chan string, 1)
+	o, scans := newOutbox(t, testConfig(fileStorage(t), func(_ context.Context, e Entry) error { ran <- e.ID; return nil }))
+	ctx := context.Background()
+	id, err := NewID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := Entry{ID: id, Key: "k", Kind: "x", Created: time.Now(), NextAttempt: time.Now().Add(time.Hour)}
+	if err := o.Enqueue(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	o.Start()
+	waitScans(t, scans, 2)
+	select {
+	case <-ran:
+		t.Fatal("an entry due in an hour ran")
+	default:
+	}
+	e.NextAttempt = time.Time{}
+	if err := o.Reschedule(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := o.Stats(); d != 1 {
+		t.Fatalf("depth %d after Reschedule, want 1", d)
+	}
+	if got := recv(t, ran, "the rescheduled entry"); got != id {
+		t.Fatalf("ran %s, want %s", got, id)
+	}
+}
