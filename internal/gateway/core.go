@@ -5,7 +5,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/caddyscim/caddyscim/internal/audit"
 	"github.com/caddyscim/caddyscim/internal/genesys"
 	"github.com/caddyscim/caddyscim/internal/outbox"
 )
@@ -62,16 +61,3 @@ func (c *core) entryGivenUp(e outbox.Entry, err error) {
 		f(true)
 	}
 }
-
-// record writes an audit entry.
-func (c *core) record(ctx context.Context, ev audit.Event) {
-	c.cfg.Audit.Record(ctx, ev)
-}
-
-// auditEvent builds an entry about one user.
-func auditEvent(name, outcome, userID, email, errText string) audit.Event {
-	return audit.Event{Name: name, Outcome: outcome, GenesysID: userID, Email: email, Error: errText}
-}
-
-// outboxOperation names background work in audit entries.
-const outboxOperation = "outbox"

@@ -56,11 +56,6 @@ func groupToSCIM(id, name string, version genesys.Version, externalID string, me
 	return out
 }
 
-// groupEvent is an audit entry about one group.
-func groupEvent(name, outcome string, status int, groupID, groupName string) audit.Event {
-	return audit.Event{Name: name, Outcome: outcome, Status: status, GenesysGroupID: groupID, GroupName: groupName}
-}
-
 // groupFailed audits a failed group operation (SCIM_GROUP_ERROR) and
 // returns err mapped for the caller.
 func (g *groupOps) groupFailed(ctx context.Context, groupID, groupName string, err error) error {

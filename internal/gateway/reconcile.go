@@ -36,9 +36,6 @@ import (
 // kindReconcile is the outbox kind of a reconciliation.
 const kindReconcile = "reconcile"
 
-// reconcileOperation names reconciliations in audit entries.
-const reconcileOperation = "reconcile"
-
 // Reconciliation sizes: users per outbox entry (one bulk read,
 // GET /api/v2/users?id=... takes 100), and users reconciled at once.
 const (
@@ -210,32 +207,36 @@ func (r *reconciler) runEntry(ctx context.Context, e outbox.Entry) error {
 		})
 	}
 	_ = eg.Wait()
-	for q, ids := range queueAdds {
-		if err := r.cfg.Client.AddQueueMembers(ctx, q, ids); err != nil {
-			transient = err
+	refused := map[string]string{} // user id -> what Genesys refused
+	queueOp := func(ops map[string][]string, op func(context.Context, string, []string) error, what string) {
+		for q, ids := range ops {
+			err := op(ctx, q, ids)
+			for _, id := range ids {
+				changed[id] = true
+			}
+			switch {
+			case err == nil:
+			case retryable(err):
+				transient = err
+			default:
+				for _, id := range ids {
+					refused[id] = what + " queue " + q + ": " + errorText(err)
+				}
+			}
 		}
 	}
-	for q, ids := range queueRemoves {
-		if err := r.cfg.Client.RemoveQueueMembers(ctx, q, ids); err != nil {
-			transient = err
-		}
-	}
-	for _, ids := range queueAdds {
-		for _, id := range ids {
-			changed[id] = true
-		}
-	}
-	for _, ids := range queueRemoves {
-		for _, id := range ids {
-			changed[id] = true
-		}
-	}
+	queueOp(queueAdds, r.cfg.Client.AddQueueMembers, "joining")
+	queueOp(queueRemoves, r.cfg.Client.RemoveQueueMembers, "leaving")
 	for i := range users {
-		if u := &users[i]; changed[u.ID] {
+		u := &users[i]
+		switch {
+		case refused[u.ID] != "":
+			r.record(ctx, r.userEvent(audit.RoutingError, audit.Failed, u, "refused by Genesys Cloud: "+refused[u.ID]))
+		case changed[u.ID]:
 			r.record(ctx, r.userEvent(audit.RoutingAssigned, audit.Success, u, ""))
 		}
 	}
-	if transient != nil && retryable(transient) {
+	if transient != nil {
 		return withRetryAfter(transient)
 	}
 	return nil
