@@ -70,6 +70,20 @@ type groupFilterEval struct {
 	g          *groupOps
 	userGroups map[string]map[string]bool // user id -> group ids
 	ext        map[string]string          // group id -> externalId
+	lookups    int                        // upstream reads so far
+}
+
+// maxFilterLookups bounds the groups and users one filter reads by id: an
+// `or` of many ids must not turn one request into hundreds of calls.
+const maxFilterLookups = 20
+
+// lookup counts one upstream read of the filter, refusing past the bound.
+func (e *groupFilterEval) lookup() error {
+	if e.lookups++; e.lookups > maxFilterLookups {
+		return scim.Errorf(http.StatusBadRequest, scim.TooMany,
+			"the filter needs more than %d lookups; ask for fewer groups or members at a time", maxFilterLookups)
+	}
+	return nil
 }
 
 // candidates is the groups that can match f: a superset of the matches,
@@ -157,6 +171,9 @@ func (e *groupFilterEval) byID(ctx context.Context, id string, out map[string]in
 	if !isGenesysID(id) {
 		return out, nil
 	}
+	if err := e.lookup(); err != nil {
+		return nil, err
+	}
 	gr, err := e.g.cfg.Client.GetGroup(ctx, id)
 	switch {
 	case isAbsent(err):
@@ -178,6 +195,9 @@ func (e *groupFilterEval) groupsOf(ctx context.Context, userID string) (map[stri
 	}
 	ids := map[string]bool{}
 	if isGenesysID(userID) {
+		if err := e.lookup(); err != nil {
+			return nil, err
+		}
 		u, err := e.g.cfg.Client.GetUser(ctx, userID, "", expandGroups)
 		switch {
 		case isAbsent(err):

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -70,6 +71,15 @@ func TestListGroupsFilters(t *testing.T) {
 				t.Fatalf("groups %v (total %d), want %v", names, res.Total, tc.want)
 			}
 		})
+	}
+	// An or of more ids than the bound is refused, not looked up.
+	var many []string
+	for range maxFilterLookups + 1 {
+		many = append(many, `id eq "`+sales+`"`)
+	}
+	_, err := env.gw.ListGroups(env.ctx(), &scim.GroupListQuery{StartIndex: 1, Count: 10, Filter: mustGroupFilter(t, strings.Join(many, " or "))})
+	if se := wantStatus(t, err, http.StatusBadRequest); se.ScimType != scim.TooMany {
+		t.Errorf("scimType %q, want tooMany", se.ScimType)
 	}
 	env.assertNoRejections()
 }
