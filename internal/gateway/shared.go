@@ -46,8 +46,8 @@ type Shared struct {
 	routing *cache.Cache
 	// lookups collapses concurrent resolutions of the same name.
 	lookups singleflight.Group
-	// externalIDs maps "<authority>\x00<user id>" to the user's external
-	// id under that authority ("" = known to have none).
+	// externalIDs maps a user id to its externalIDEntry ("" key = known
+	// to have none under that authority).
 	externalIDs *cache.Cache
 	// knownUsers holds ids of users seen to exist (managers), so creates in
 	// a bulk load check each manager once.
@@ -74,8 +74,12 @@ func NewShared() *Shared {
 	}
 }
 
-// externalIDKey is the Shared.externalIDs key of userID under authority.
-func externalIDKey(authority, userID string) string { return authority + "\x00" + userID }
+// externalIDEntry is what Shared remembers of a user's external id: the
+// authority it is under travels with it, so a lookup for another authority
+// (another site, or a reload that changed external_id_authority) misses
+// instead of answering the wrong id. Keying by user id alone keeps the
+// lookup, made for every user of every list page, free of allocation.
+type externalIDEntry struct{ authority, key string }
 
 // rememberExternalID records that userID holds key under the configured
 // authority ("" = none), so reads need not ask Genesys.
@@ -84,20 +88,25 @@ func externalIDKey(authority, userID string) string { return authority + "\x00" 
 // (a list page is ~100 KiB): everything kept in Shared is cloned so a cache
 // entry never pins a page.
 func (c *core) rememberExternalID(userID, key string) {
-	c.shared.externalIDs.SetDefault(strings.Clone(externalIDKey(c.cfg.ExternalIDAuthority, userID)), strings.Clone(key))
+	c.shared.externalIDs.SetDefault(strings.Clone(userID),
+		externalIDEntry{authority: c.cfg.ExternalIDAuthority, key: strings.Clone(key)})
 }
 
 // knownExternalID returns the remembered external id of userID under the
 // configured authority.
 func (c *core) knownExternalID(userID string) (key string, ok bool) {
-	v, ok := c.shared.externalIDs.Get(externalIDKey(c.cfg.ExternalIDAuthority, userID))
+	v, ok := c.shared.externalIDs.Get(userID)
 	if !ok {
 		return "", false
 	}
-	return v.(string), true
+	e := v.(externalIDEntry)
+	if e.authority != c.cfg.ExternalIDAuthority {
+		return "", false
+	}
+	return e.key, true
 }
 
 // forgetExternalID drops what is remembered about userID's external id.
 func (c *core) forgetExternalID(userID string) {
-	c.shared.externalIDs.Delete(externalIDKey(c.cfg.ExternalIDAuthority, userID))
+	c.shared.externalIDs.Delete(userID)
 }

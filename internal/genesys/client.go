@@ -23,8 +23,6 @@ import (
 	"github.com/patrickmn/go-cache"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
-
-	"github.com/caddyscim/caddyscim/internal/keylock"
 )
 
 // Config configures a Client. A zero field (nil for MaxRetries) takes its
@@ -94,10 +92,9 @@ type Client struct {
 	tokens  *cache.Cache       // the access token, under tokenKey
 	refresh singleflight.Group // one token request for many callers
 
-	limiter *rate.Limiter        // outbound pacing, shared by all calls
-	turns   keylock.Mutex[*flow] // one pending pacing slot per flow
-	slots   chan struct{}        // MaxConcurrency semaphore
-	gate    retryGate            // the shared 429 wait
+	limiter *rate.Limiter // outbound pacing, shared by all calls
+	slots   chan struct{} // MaxConcurrency semaphore
+	gate    retryGate     // the shared 429 wait
 }
 
 // New validates cfg and returns a Client. It makes no network calls.

@@ -61,8 +61,9 @@ func newLimiter(n int, window time.Duration) *rate.Limiter {
 // flowKey is the context key of a caller's pacing flow (WithFlow).
 type flowKey struct{}
 
-// flow identifies one caller's calls; its address is the identity.
-type flow struct{ _ byte }
+// flow is one caller's calls: turn holds the token of its one pending
+// pacing slot.
+type flow struct{ turn chan struct{} }
 
 // WithFlow marks ctx as one caller's flow (one SCIM request, one outbox
 // entry): its calls take their pacing slots one at a time. The limiter hands
@@ -72,7 +73,7 @@ type flow struct{ _ byte }
 // pending slot and flows take turns: no caller gets more than its share of
 // the outbound rate, and one that hangs up gives back the slot it waits for.
 func WithFlow(ctx context.Context) context.Context {
-	return context.WithValue(ctx, flowKey{}, &flow{})
+	return context.WithValue(ctx, flowKey{}, &flow{turn: make(chan struct{}, 1)})
 }
 
 // pace waits for the limiter's next slot on the client's clock, after the
@@ -80,11 +81,12 @@ func WithFlow(ctx context.Context) context.Context {
 // back.
 func (c *Client) pace(ctx context.Context) error {
 	if f, ok := ctx.Value(flowKey{}).(*flow); ok {
-		unlock, err := c.turns.Lock(ctx, f)
-		if err != nil {
-			return err
+		select {
+		case f.turn <- struct{}{}:
+			defer func() { <-f.turn }()
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		defer unlock()
 	}
 	now := c.clock.Now()
 	r := c.limiter.ReserveN(now, 1)

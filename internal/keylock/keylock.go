@@ -1,6 +1,6 @@
 // Package keylock serialises work per key with locks that a cancelled
-// context can stop waiting for: creates per email in the gateway, pacing
-// turns per request in the Genesys client.
+// context can stop waiting for: the gateway's creates per email and its
+// group creates and renames per name.
 package keylock
 
 import (
