@@ -181,6 +181,66 @@ func roundTrip(base, token string) error {
 	if status != http.StatusOK {
 		return fmt.Errorf("list answered %d", status)
 	}
+	return groupRoundTrip(base, token)
+}
+
+// groupRoundTrip shows /Groups as Entra ID uses it: a lookup by
+// displayName without members, a create, and a membership PATCH whose
+// routing then follows in the background.
+func groupRoundTrip(base, token string) error {
+	q := url.Values{"filter": {`displayName eq "cc spanish support"`}, "excludedAttributes": {"members"}}
+	fmt.Println("\n== GET /Groups?filter=displayName eq \"cc spanish support\"&excludedAttributes=members ==")
+	status, out, err := call(http.MethodGet, base+"/Groups?"+q.Encode(), token, "")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d %s\n", status, out)
+	if status != http.StatusOK {
+		return fmt.Errorf("group lookup answered %d", status)
+	}
+	fmt.Println("\n== POST /Groups (a group block's name: membership drives routing) ==")
+	status, out, err = call(http.MethodPost, base+"/Groups", token, `{"displayName":"CC Spanish Support","externalId":"entra-obj-42"}`)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d %s\n", status, out)
+	var g struct {
+		ID string `json:"id"`
+	}
+	if status != http.StatusCreated || json.Unmarshal([]byte(out), &g) != nil {
+		return fmt.Errorf("group create answered %d", status)
+	}
+	status, out, err = call(http.MethodGet, base+"/Users?"+url.Values{"filter": {`userName eq "jane.doe@example.com"`}}.Encode(), token, "")
+	if err != nil {
+		return err
+	}
+	var list struct {
+		Resources []struct {
+			ID string `json:"id"`
+		} `json:"Resources"`
+	}
+	if status != http.StatusOK || json.Unmarshal([]byte(out), &list) != nil || len(list.Resources) != 1 {
+		return fmt.Errorf("user lookup answered %d", status)
+	}
+	fmt.Println("\n== PATCH /Groups/{id}: add Jane (Entra's form) ==")
+	status, out, err = call(http.MethodPatch, base+"/Groups/"+g.ID, token,
+		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"`+list.Resources[0].ID+`"}]}]}`)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d %s\n", status, out)
+	if status != http.StatusNoContent {
+		return fmt.Errorf("membership PATCH answered %d", status)
+	}
+	fmt.Println("\n== GET /Users/{id}: Jane's groups ==")
+	status, out, err = call(http.MethodGet, base+"/Users/"+list.Resources[0].ID+"?attributes=userName,groups", token, "")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d %s\n", status, out)
+	if status != http.StatusOK {
+		return fmt.Errorf("user read answered %d", status)
+	}
 	return nil
 }
 

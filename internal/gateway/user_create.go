@@ -34,7 +34,9 @@ func (g *userOps) CreateUser(ctx context.Context, u *scim.User) (*scim.User, boo
 		if err != nil {
 			return nil, false, err
 		}
-		return userToSCIM(res.user, res.extID), res.status == http.StatusCreated, nil
+		out := userToSCIM(res.user, res.extID)
+		out.Groups = g.userGroups(ctx, res.user)
+		return out, res.status == http.StatusCreated, nil
 	}
 	return nil, false, g.createFailed(ctx, createdID(err), p.Email, err)
 }
@@ -282,6 +284,7 @@ func (g *userOps) existingUser(ctx context.Context, p *profile, in *routingInten
 	if _, err := g.runRouting(ctx, u.ID, p.Email, append(in.ext.steps(u.ID, p.Email), joins...), len(joins) > 0); err != nil {
 		return nil, incomplete(u.ID, err)
 	}
+	u.Groups = in.withGroups(u.Groups)
 	ext, err := g.externalIDFor(ctx, u.ID)
 	if err != nil {
 		return nil, incomplete(u.ID, err)
@@ -315,10 +318,12 @@ func (g *userOps) finishCreate(ctx context.Context, p *profile, in *routingInten
 		plan, reconcile = in.ext, len(g.blocks) > 0
 	}
 	steps := append(g.createSteps(p, plan, u), in.memberSteps(u, p.Email)...)
+	joined := u.Groups
 	out, err := g.runRouting(ctx, u.ID, p.Email, steps, reconcile)
 	if out.patched != nil {
 		u = out.patched
 	}
+	u.Groups = in.withGroups(joined)
 	if err != nil {
 		return nil, incomplete(u.ID, err)
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"slices"
 
 	"github.com/caddyscim/caddyscim/internal/genesys"
 	"github.com/caddyscim/caddyscim/internal/scim"
@@ -54,6 +55,18 @@ func (in *routingIntent) memberSteps(u *genesys.User, email string) []step {
 	for _, gr := range in.groups {
 		if !inGroup(u, gr.ID) {
 			out = append(out, step{Kind: stepGroupMember, UserID: u.ID, Email: email, GroupID: gr.ID})
+		}
+	}
+	return out
+}
+
+// withGroups is held plus the groups of in not among them: a user's groups
+// once it joined in's.
+func (in *routingIntent) withGroups(held []genesys.Ref) []genesys.Ref {
+	out := slices.Clone(held)
+	for _, gr := range in.groups {
+		if !slices.ContainsFunc(out, func(r genesys.Ref) bool { return r.ID == gr.ID }) {
+			out = append(out, genesys.Ref{ID: gr.ID})
 		}
 	}
 	return out
