@@ -27,7 +27,8 @@ type addMembersFunc func(ctx context.Context, targetID string, userIDs []string)
 // memberBatcher coalesces member adds per queue or group. The first add to
 // a target opens a batch and leads it: it waits for the window (or until
 // the batch is full), then makes the one call; every add in the batch
-// learns that call's result. No background goroutine is needed.
+// learns that call's result. Each batch has one short-lived goroutine; none
+// outlives its call.
 type memberBatcher struct {
 	add    addMembersFunc
 	max    int
@@ -80,7 +81,11 @@ func (b *memberBatcher) Add(ctx context.Context, targetID, userID string) error 
 	b.mu.Unlock()
 
 	if leader {
-		b.lead(ctx, targetID, batch)
+		// Led in its own goroutine: the leader's caller, like every other,
+		// stops waiting when its request ends, while the call the batch
+		// shares still happens (bounded by batchMaxWait and the client's
+		// per-call timeout).
+		go b.lead(ctx, targetID, batch)
 	}
 	select {
 	case <-batch.done:
@@ -92,7 +97,9 @@ func (b *memberBatcher) Add(ctx context.Context, targetID, userID string) error 
 
 // lead waits for the batch to fill or the window to pass, seals it and makes
 // the call. The call does not depend on the leader's caller staying: other
-// creates wait for it (the client's per-call timeout bounds it).
+// creates wait for it (the client's per-call timeout bounds it), and the
+// add of a caller that left is still made (its step is idempotent to
+// replay).
 func (b *memberBatcher) lead(ctx context.Context, targetID string, batch *memberBatch) {
 	t := time.NewTimer(b.window())
 	select {

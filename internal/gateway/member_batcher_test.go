@@ -150,3 +150,27 @@ func TestQueueBatcherSplitsARefusedBatch(t *testing.T) {
 		t.Fatalf("members %v, want the four good users", members)
 	}
 }
+
+// The caller leading a batch stops waiting when its request ends, like any
+// other member of the batch; the shared call is still made, with its add.
+func TestBatcherLeaderLeavesWithItsRequest(t *testing.T) {
+	rec := &recordingAdd{}
+	b := newMemberBatcher(rec.add, 10, fixed(300*time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := b.Add(ctx, "q1", "leader"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("leader's Add = %v, want its deadline", err)
+	}
+	if waited := time.Since(start); waited >= 300*time.Millisecond {
+		t.Fatalf("the leader waited %v, past its request's end, for the batch window", waited)
+	}
+	if err := b.Add(context.Background(), "q1", "follower"); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if got := rec.calls["q1"]; len(got) != 1 || len(got[0]) != 2 {
+		t.Fatalf("calls = %v, want one call adding the leader and the follower", got)
+	}
+}
