@@ -99,15 +99,25 @@ func (c *core) resolveRouting(ctx context.Context, groups []scim.GroupRef, skill
 			}
 		}
 	}
-	// Names the caller sent, as opposed to the configured ones.
+	// Names the caller sent, as opposed to the configured ones. A name a
+	// group block manages follows group membership only: were the
+	// extension to assign it, the next reconciliation would take it away
+	// from a user its groups do not give it to (or lower it to what they
+	// give), so it is left out here.
 	sent := map[string]bool{}
-	for _, np := range skills {
-		ws.add(strings.TrimSpace(np.Name), proficiencyOf(np))
-		sent[kindSkill+"\x00"+strings.TrimSpace(np.Name)] = true
-	}
-	for _, np := range langs {
-		wl.add(strings.TrimSpace(np.Name), proficiencyOf(np))
-		sent[kindLanguage+"\x00"+strings.TrimSpace(np.Name)] = true
+	for _, in := range []struct {
+		kind string
+		nps  []scim.NamedProficiency
+		into *wanted
+	}{{kindSkill, skills, &ws}, {kindLanguage, langs, &wl}} {
+		for _, np := range in.nps {
+			name := strings.TrimSpace(np.Name)
+			if c.configured(in.kind, name) {
+				continue
+			}
+			in.into.add(name, proficiencyOf(np))
+			sent[in.kind+"\x00"+name] = true
+		}
 	}
 
 	plan := &routingPlan{
@@ -170,7 +180,8 @@ func (c *core) resolveRouting(ctx context.Context, groups []scim.GroupRef, skill
 }
 
 // configured reports whether a group block names the skill, language or
-// queue: its absence from Genesys is then the operator's to fix.
+// queue (by the exact name, as Genesys matches routing names): it is then
+// managed, and its absence from Genesys is the operator's to fix.
 func (c *core) configured(kind, name string) bool {
 	for _, b := range c.blocks {
 		switch kind {

@@ -18,8 +18,9 @@ func profOf(ps []genesystest.Proficiency) map[string]float64 {
 }
 
 // Each group's skills (with proficiency), languages and queues reach the
-// Genesys user; across groups and the extension the highest proficiency
-// wins.
+// Genesys user; across groups the highest proficiency wins. The extension
+// adds the names no group block manages; a managed one (Sales, Spanish)
+// follows the groups only, whatever proficiency the extension sends.
 func TestRoutingFromGroupsAndExtension(t *testing.T) {
 	env := newTestEnv(t, envOptions{})
 	out, _ := env.create(&scim.User{UserName: "rita@example.com",
@@ -27,7 +28,7 @@ func TestRoutingFromGroupsAndExtension(t *testing.T) {
 		RoutingSkills:    []scim.NamedProficiency{{Name: "Skill 07"}, {Name: "Sales", Proficiency: ptr(4.0)}},
 		RoutingLanguages: []scim.NamedProficiency{{Name: "Spanish", Proficiency: ptr(1.0)}}})
 	u := env.user("rita@example.com")
-	wantSkills := map[string]float64{"Billing": 5, "Sales": 4, "Skill 07": 3}
+	wantSkills := map[string]float64{"Billing": 5, "Sales": 1, "Skill 07": 3}
 	wantLangs := map[string]float64{"English": 4, "Spanish": 3}
 	if got := profOf(u.Skills); !mapsEqual(got, wantSkills) {
 		t.Errorf("skills = %v, want %v", got, wantSkills)
@@ -42,6 +43,36 @@ func TestRoutingFromGroupsAndExtension(t *testing.T) {
 	}
 	if n := len(env.events("SCIM_ROUTING_ASSIGNED")); n != 1 {
 		t.Errorf("%d SCIM_ROUTING_ASSIGNED entries, want 1", n)
+	}
+}
+
+// A managed name the extension sends for a user whose groups do not give it
+// is not assigned: the user's next reconciliation would take it away again
+// (a user in no configured group holds no managed routing).
+func TestExtensionLeavesManagedNamesToGroups(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		groups []scim.GroupRef
+		skills map[string]float64
+		langs  map[string]float64
+	}{
+		{"no group", nil, map[string]float64{"Skill 07": 2}, map[string]float64{}},
+		{"other group", []scim.GroupRef{{Display: "Support Agents"}},
+			map[string]float64{"Billing": 2, "Skill 07": 2}, map[string]float64{"English": 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newTestEnv(t, envOptions{})
+			env.create(&scim.User{UserName: "sam@example.com", Groups: tc.groups,
+				RoutingSkills:    []scim.NamedProficiency{{Name: "Sales", Proficiency: ptr(4.0)}, {Name: "Skill 07", Proficiency: ptr(2.0)}},
+				RoutingLanguages: []scim.NamedProficiency{{Name: "Spanish", Proficiency: ptr(5.0)}}})
+			u := env.user("sam@example.com")
+			if got := profOf(u.Skills); !mapsEqual(got, tc.skills) {
+				t.Errorf("skills = %v, want %v", got, tc.skills)
+			}
+			if got := profOf(u.Languages); !mapsEqual(got, tc.langs) {
+				t.Errorf("languages = %v, want %v", got, tc.langs)
+			}
+		})
 	}
 }
 
