@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/caddyscim/caddyscim/internal/audit"
@@ -40,7 +41,7 @@ func (g *groupOps) deleteGroup(ctx context.Context, id string, pre scim.Precondi
 		}
 		defer pending.release(ctx)
 	}
-	if err := g.cfg.Client.DeleteGroup(ctx, cur.ID); err != nil && !isAbsent(err) {
+	if err := g.cfg.Client.DeleteGroup(ctx, cur.ID); err != nil && !g.groupGone(ctx, cur.ID) {
 		return cur.Name, err
 	}
 	g.shared.groups.apply(localChange{g: indexedGroup{ID: cur.ID}, gone: true})
@@ -48,4 +49,15 @@ func (g *groupOps) deleteGroup(ctx context.Context, id string, pre scim.Precondi
 		g.log.Warn("a deleted group's externalId could not be removed from storage")
 	}
 	return cur.Name, nil
+}
+
+// groupGone reports whether a group whose DELETE failed is gone all the
+// same (a repeat of a DELETE that had succeeded, another caller's). Only a
+// read that finds no group proves it: Genesys refusing the DELETE (a 400
+// for a group it will not delete) must reach the caller, never a 204 over
+// a group that still exists.
+func (g *groupOps) groupGone(ctx context.Context, id string) bool {
+	_, err := g.readGroup(ctx, id)
+	var se *scim.Error
+	return errors.As(err, &se) && se.Status == http.StatusNotFound
 }

@@ -82,11 +82,26 @@ func (x *groupExternalIDs) set(ctx context.Context, groupID, ext string) error {
 		}
 	}
 	if err == nil && old != "" {
-		if rerr := x.storage.Delete(ctx, x.byExternalIDKey(old)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			err = rerr
-		}
+		err = x.dropReverse(ctx, old, groupID)
 	}
 	return err
+}
+
+// dropReverse deletes ext's reverse key if it still names groupID: another
+// group given ext since owns the key now, and its lookups need it.
+func (x *groupExternalIDs) dropReverse(ctx context.Context, ext, groupID string) error {
+	key := x.byExternalIDKey(ext)
+	b, err := x.storage.Load(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil || strings.TrimSpace(string(b)) != groupID {
+		return err
+	}
+	if err := x.storage.Delete(ctx, key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // lookup returns the id of the group whose externalId is ext ("" for

@@ -77,8 +77,15 @@ func (r *reconciler) schedule(ctx context.Context, users, queues []string, given
 		return p, nil
 	}
 	due := time.Now().Add(pendingReconcileDelay)
-	if d, ok := ctx.Deadline(); ok && d.Add(time.Minute).After(due) {
-		due = d.Add(time.Minute)
+	if d, ok := ctx.Deadline(); ok && d.Add(pendingAfterDeadline).After(due) {
+		due = d.Add(pendingAfterDeadline)
+	}
+	if limit := r.cfg.OutboxMaxAge; limit > 0 {
+		// Due well before the outbox would give it up unrun. Due before the
+		// write is done, it may run early: release stores it again.
+		if latest := time.Now().Add(limit / 2); latest.Before(due) {
+			due = latest
+		}
 	}
 	for len(users) > 0 {
 		n := min(len(users), reconcileBatch)
@@ -101,7 +108,7 @@ func (r *reconciler) schedule(ctx context.Context, users, queues []string, given
 	defer cancel()
 	for _, e := range p.entries {
 		if err := r.outbox.Enqueue(ectx, e); err != nil {
-			return nil, unavailable("the routing of the group's members could not be queued; retry", err)
+			return nil, unavailable("the reconciliation of routing with group membership could not be queued; retry", err)
 		}
 	}
 	return p, nil
@@ -110,6 +117,10 @@ func (r *reconciler) schedule(ctx context.Context, users, queues []string, given
 // pendingReconcileDelay is how long a reconciliation stored ahead of its
 // write waits when the request has no deadline.
 const pendingReconcileDelay = 2 * time.Minute
+
+// pendingAfterDeadline is how long after the request's deadline a
+// reconciliation stored ahead of its write becomes due, when not released.
+const pendingAfterDeadline = time.Minute
 
 // release makes the reconciliation due now (the write it follows is done,
 // or failed: it reconciles whatever membership is there).
@@ -148,6 +159,11 @@ func (r *reconciler) runEntry(ctx context.Context, e outbox.Entry) error {
 			Error: "unreadable reconciliation entry"})
 		return nil
 	}
+	unlock, err := r.lockReconciliation(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	users, err := r.cfg.Client.GetUsersByID(ctx, job.Users, expandGroups, "skills", "languages")
 	if err != nil {
 		return withRetryAfter(err)
@@ -156,7 +172,7 @@ func (r *reconciler) runEntry(ctx context.Context, e outbox.Entry) error {
 	if err != nil {
 		return withRetryAfter(err)
 	}
-	names, err := r.groupNames(ctx, users)
+	names, err := r.groupNames(ctx, users, dueAt(e))
 	if err != nil {
 		return withRetryAfter(err)
 	}
@@ -416,10 +432,17 @@ func (r *reconciler) managedRouting(ctx context.Context) (*managedRouting, error
 	return m, nil
 }
 
-// groupNames maps the ids of the users' groups to their names, listing the
-// organisation's groups again if one is not known yet.
-func (r *reconciler) groupNames(ctx context.Context, users []genesys.User) (map[string]indexedGroup, error) {
-	groups, err := r.shared.groups.fresh(ctx, r.cfg.Client, groupIndexTTL)
+// groupNames maps the ids of the users' groups to their names from a
+// listing of the organisation's groups taken after the entry became due
+// (after the write it follows, renames included: a listing from before
+// could name a renamed group by its old name), listing them again if a
+// group is not known yet.
+func (r *reconciler) groupNames(ctx context.Context, users []genesys.User, due time.Time) (map[string]indexedGroup, error) {
+	maxAge := time.Duration(0) // unknown due time, or one ahead of this clock: list again
+	if !due.IsZero() {
+		maxAge = min(max(time.Since(due), 0), groupIndexTTL)
+	}
+	groups, err := r.shared.groups.fresh(ctx, r.cfg.Client, maxAge)
 	if err != nil {
 		return nil, err
 	}
@@ -431,6 +454,38 @@ func (r *reconciler) groupNames(ctx context.Context, users []genesys.User) (map[
 		}
 	}
 	return groups, nil
+}
+
+// dueAt is when e became due: its last scheduling, else its creation (zero
+// when neither is known).
+func dueAt(e outbox.Entry) time.Time {
+	if !e.NextAttempt.IsZero() {
+		return e.NextAttempt
+	}
+	return e.Created
+}
+
+// reconcileLockWait bounds the wait for another instance's reconciliation.
+const reconcileLockWait = 30 * time.Second
+
+// lockReconciliation serialises reconciliations across the instances that
+// share storage (certmagic.Storage.Lock; one instance's outbox worker runs
+// its entries one at a time anyway). Each reads users and then writes from
+// what it read: two running at once could let the one that read first
+// write last, and restore routing a membership change has just removed. A
+// lock held elsewhere past the wait fails the attempt, retried later.
+func (r *reconciler) lockReconciliation(ctx context.Context) (unlock func(), err error) {
+	st := r.cfg.Storage
+	if st == nil {
+		return func() {}, nil
+	}
+	name := strings.TrimRight(r.cfg.GroupPrefix, "/") + "/reconcile_lock"
+	lctx, cancel := context.WithTimeout(ctx, reconcileLockWait)
+	defer cancel()
+	if err := st.Lock(lctx, name); err != nil {
+		return nil, fmt.Errorf("gateway: another instance is reconciling: %w", err)
+	}
+	return func() { _ = st.Unlock(context.WithoutCancel(ctx), name) }, nil
 }
 
 // blocksOf is the group blocks of u's groups.

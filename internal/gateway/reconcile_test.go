@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyscim/caddyscim/internal/genesys"
 	"github.com/caddyscim/caddyscim/internal/genesystest"
@@ -149,5 +151,36 @@ func TestSameLanguageProficiency(t *testing.T) {
 		if got := sameLanguageProficiency(tc.held, tc.want); got != tc.same {
 			t.Errorf("sameLanguageProficiency(%v, %v) = %v, want %v", tc.held, tc.want, got, tc.same)
 		}
+	}
+}
+
+// A reconciliation stored ahead of its write is due after the request's
+// deadline, unless the outbox would give it up by then: it is then due
+// within half the outbox's age limit (and stored again at release if it ran
+// early), so a process that stops mid-request never loses it unrun.
+func TestPendingReconcileDueWithinOutboxMaxAge(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		maxAge time.Duration
+		atMost time.Duration // NextAttempt - Created
+		least  time.Duration
+	}{
+		{"default age limit: after the deadline", 0, 3 * time.Minute, 2*time.Minute - time.Second},
+		{"short age limit: within half of it", 4 * time.Second, 2 * time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newTestEnv(t, envOptions{})
+			env.gw.core.cfg.OutboxMaxAge = tc.maxAge
+			ctx, cancel := context.WithTimeout(env.ctx(), time.Minute)
+			defer cancel()
+			p, err := env.gw.core.reconcile.schedule(ctx, []string{"u1"}, nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := p.entries[0]
+			if wait := e.NextAttempt.Sub(e.Created); wait > tc.atMost || wait < tc.least {
+				t.Fatalf("due %v after it was stored, want %v..%v", wait, tc.least, tc.atMost)
+			}
+		})
 	}
 }

@@ -65,6 +65,9 @@ func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error)
 	if err := g.externalIDFreeFor(ctx, p); err != nil {
 		return nil, err
 	}
+	if err := g.joinGroups(ctx, in, p); err != nil {
+		return nil, err
+	}
 
 	if u, rc, err := g.recentUser(ctx, p.Email); err != nil {
 		return nil, upstreamError(err)
@@ -174,6 +177,10 @@ type recentCreate struct {
 	// applied yet: the identical retry must finish the restore, not only
 	// the post-create steps.
 	restoring atomic.Bool
+	// reconcileQueued marks a restore whose reconciliation was stored
+	// before it activated the user (restore): its first finishCreate need
+	// not store another; a retry's does.
+	reconcileQueued atomic.Bool
 }
 
 // remember records a user created or restored just now under its email.
@@ -315,7 +322,7 @@ func (g *userOps) runRouting(ctx context.Context, userID, email string, steps []
 func (g *userOps) finishCreate(ctx context.Context, p *profile, in *routingIntent, u *genesys.User, rc *recentCreate, event string) (*createResult, error) {
 	plan, reconcile := in.all, false
 	if event != audit.UserCreated {
-		plan, reconcile = in.ext, len(g.blocks) > 0
+		plan, reconcile = in.ext, len(g.blocks) > 0 && !rc.reconcileQueued.Swap(false)
 	}
 	steps := append(g.createSteps(p, plan, u), in.memberSteps(u, p.Email)...)
 	joined := u.Groups

@@ -27,10 +27,12 @@ const expandGroups = "groups"
 type routingIntent struct {
 	all, ext *routingPlan
 	groups   []indexedGroup
+	joined   bool // groups resolved (joinGroups)
 }
 
-// resolveIntent resolves p's routing names and the Genesys groups of the
-// blocks its groups name, before anything is written.
+// resolveIntent resolves p's routing names before anything is written. The
+// Genesys groups its groups name come later (joinGroups): finding one may
+// create it.
 func (c *core) resolveIntent(ctx context.Context, p *profile) (*routingIntent, error) {
 	all, err := c.resolveRouting(ctx, p.Groups, p.Skills, p.Languages)
 	if err != nil {
@@ -40,11 +42,24 @@ func (c *core) resolveIntent(ctx context.Context, p *profile) (*routingIntent, e
 	if err != nil {
 		return nil, err
 	}
+	return &routingIntent{all: all, ext: ext}, nil
+}
+
+// joinGroups resolves into in the Genesys groups of the blocks p's groups
+// name, creating a block's group that does not exist yet. It runs once the
+// request has passed every check that can refuse it: a refused request
+// (an unknown manager, an externalId held by another user) creates no
+// group.
+func (c *core) joinGroups(ctx context.Context, in *routingIntent, p *profile) error {
+	if in.joined {
+		return nil
+	}
 	groups, err := c.blockGroups(ctx, p.Groups)
 	if err != nil {
-		return nil, upstreamError(err)
+		return upstreamError(err)
 	}
-	return &routingIntent{all: all, ext: ext, groups: groups}, nil
+	in.groups, in.joined = groups, true
+	return nil
 }
 
 // memberSteps are the membership writes for the groups of in that u is

@@ -15,14 +15,26 @@ import (
 // restore brings back a soft-deleted holder of the email, as Genesys's own
 // SCIM and Terraform provider do: PATCH state active with its version, move
 // it back to the division new users go to, then the fields with the fresh
-// version, then external id and routing. The caller gets 201.
+// version, then external id and routing. The caller gets 201. The
+// reconciliation of the restored user's routing with its groups is stored
+// before it is activated: if a later step fails, the user is active either
+// way, and its routing must still follow.
 func (g *userOps) restore(ctx context.Context, p *profile, in *routingIntent, del *genesys.User) (*createResult, error) {
+	queued := len(g.blocks) > 0
+	if queued {
+		pending, err := g.reconcile.schedule(ctx, []string{del.ID}, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		defer pending.release(ctx)
+	}
 	u, err := g.patchUserVersioned(ctx, del.ID, genesys.StateDeleted, del.Version, genesys.UpdateUser{State: genesys.StateActive})
 	if err != nil {
 		return nil, upstreamError(err)
 	}
 	rc := g.remember(p.Email, u.ID)
 	rc.restoring.Store(true)
+	rc.reconcileQueued.Store(queued)
 	return g.finishRestore(ctx, p, in, u, rc)
 }
 

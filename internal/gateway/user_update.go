@@ -62,7 +62,17 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 		in      *routingIntent
 		checked string // the new external id already checked free
 		w       *written
+		// pending is the reconciliation a reactivation needs, stored
+		// before the state PATCH: once the user is active, the identical
+		// retry of a request that failed after it is no reactivation and
+		// would never queue it.
+		pending *pendingReconcile
 	)
+	defer func() {
+		if pending != nil {
+			pending.release(ctx)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		cur, err := g.readUser(ctx, id)
 		if err != nil {
@@ -102,6 +112,9 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 				return w, err
 			}
 		}
+		if err := g.joinGroups(ctx, in, prof); err != nil {
+			return w, err
+		}
 
 		// First write: the fields. Second: the state, on its own.
 		if upd, ok := fieldChanges(cur, prof); ok {
@@ -112,6 +125,11 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 			}
 		}
 		if state := wantState(prof, w.user.State); state != "" {
+			if state == genesys.StateActive && pending == nil {
+				if pending, err = g.reconcile.schedule(ctx, []string{id}, nil, true); err != nil {
+					return w, err
+				}
+			}
 			if retry, err := g.patch(ctx, w, genesys.UpdateUser{State: state}, pre, attempt); retry {
 				continue
 			} else if err != nil {
@@ -139,7 +157,8 @@ func (g *userOps) write(ctx context.Context, id string, pre scim.Precondition, b
 		reactivated := w.before != genesys.StateActive && w.user.State == genesys.StateActive
 		steps := append(in.ext.steps(id, prof.Email), joins...)
 		if len(steps) > 0 || reactivated {
-			if _, err := g.runRouting(ctx, id, prof.Email, steps, len(in.groups) > 0 || reactivated); err != nil {
+			reconcile := (len(in.groups) > 0 || reactivated) && pending == nil
+			if _, err := g.runRouting(ctx, id, prof.Email, steps, reconcile); err != nil {
 				return w, err
 			}
 		}
