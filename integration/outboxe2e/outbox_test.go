@@ -159,6 +159,48 @@ func TestDeleteCancelsQueuedSkills(t *testing.T) {
 	s.NoRejections()
 }
 
+// TestDeleteStopsRunningSkills: a DELETE that arrives while the user's
+// queued skills step is waiting on Genesys stops that attempt before it
+// deletes: when the 204 is answered no call for the user is still open at
+// Genesys (one left open could still be applied), and the stopped attempt
+// is neither retried nor audited as failed.
+func TestDeleteStopsRunningSkills(t *testing.T) {
+	s := newStack(t, quickRetries)
+	w := s.Writer()
+	failSkills(s.Emu)
+	id := createQueued(t, s.Stack, s.Base, w, "running.agent@example.com")
+	eventually(t, deadline, "the outbox never attempted the entry", func() bool {
+		e := entriesFor(t, s.Storage, id)
+		return len(e) == 1 && e[0].Attempts >= 1
+	})
+	recoverSkills(s.Emu)
+	s.Emu.HangNext(skillsEndpoint, 1)
+	from := s.front.mark()
+	eventually(t, deadline, "the outbox's next attempt never reached Genesys", func() bool {
+		return len(s.front.skillPatches(id, from)) == 1
+	})
+	s.Do(http.MethodDelete, "/Users/"+id, w, nil).Expect(t, http.StatusNoContent)
+	after := s.front.mark()
+	// The stopped call ends at Genesys once its connection closes, which
+	// the emulator notices a moment after the client hung up; without the
+	// stop it stays open for the emulator's two-minute MaxHang.
+	eventually(t, time.Second, "a skills call for the deleted user is still open after its DELETE answered", func() bool {
+		calls := s.front.skillPatches(id, from)
+		return len(calls) == 1 && calls[0].Done
+	})
+	time.Sleep(quietPeriod) // proving an absence: nothing to wait on
+	if calls := s.front.userCalls(id, "", "", after); len(calls) != 0 {
+		t.Errorf("upstream calls for the deleted user after its DELETE answered: %+v", calls)
+	}
+	if got := events(auditOf(s.Stack), "SCIM_ROUTING_ERROR", id, "outbox"); len(got) != 0 {
+		t.Errorf("the stopped attempt was audited as failed: %v", got)
+	}
+	if left := entriesFor(t, s.Storage, id); len(left) != 0 {
+		t.Errorf("the deleted user's entry is still stored: %+v", left)
+	}
+	s.NoRejections()
+}
+
 // TestQueuedSkillsGivenUpAfterMaxAge: an entry that keeps failing past
 // outbox_max_age is removed and audited SCIM_ROUTING_ERROR, not before the
 // age is reached, and is not run again once Genesys recovers.

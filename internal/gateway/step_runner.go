@@ -189,6 +189,17 @@ func (r *stepRunner) cancel(ctx context.Context, userID string, kinds ...string)
 	}
 }
 
+// hold pauses the outbox work queued for userID in this process until
+// release: a step running now is stopped and waited for, and none starts.
+// A DELETE holds it across its upstream call so no step reaches Genesys
+// after the user is gone.
+func (r *stepRunner) hold(ctx context.Context, userID string) (release func()) {
+	if r.outbox == nil {
+		return func() {}
+	}
+	return r.outbox.Hold(ctx, userID)
+}
+
 // runEntry is the outbox's RunFunc: it replays one stored step.
 func (r *stepRunner) runEntry(ctx context.Context, e outbox.Entry) error {
 	var s step

@@ -29,6 +29,11 @@ func (g *userOps) DeleteUser(ctx context.Context, id string, pre scim.Preconditi
 }
 
 func (g *userOps) deleteUser(ctx context.Context, id string, pre scim.Precondition) (email string, _ error) {
+	// Pause the user's queued steps first: one running now would otherwise
+	// reach Genesys after this DELETE answered, fail on the deleted user
+	// and be audited as a routing error.
+	release := g.steps.hold(ctx, id)
+	defer release()
 	// Read first: a deleted user must be 404 whatever DELETE would answer
 	// for it, and If-Match needs the current version.
 	cur, err := g.readUser(ctx, id)

@@ -1,6 +1,8 @@
 package genesystest
 
 import (
+	"bytes"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -266,6 +268,7 @@ func (e *Emulator) injectFaults(c *call, isToken bool) bool {
 // wait sleeps d unless the client goes away or the emulator closes first;
 // it reports whether the full time passed.
 func (e *Emulator) wait(c *call, d time.Duration) bool {
+	bufferBody(c)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -275,6 +278,22 @@ func (e *Emulator) wait(c *call, d time.Duration) bool {
 	case <-e.closed:
 	}
 	return false
+}
+
+// bufferBody reads the request body into memory (up to the handlers' limit;
+// a longer one is refused by them as before) so a wait can see the client
+// leave: net/http notices a closed connection only once the body has been
+// read, and a real server that has received the whole request sees it too.
+func bufferBody(c *call) {
+	if c.r.Body == nil || c.r.Body == http.NoBody {
+		return
+	}
+	b, _ := io.ReadAll(io.LimitReader(c.r.Body, maxBody+1))
+	rest := c.r.Body
+	c.r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(b), rest), rest}
 }
 
 // resetConnection drops the connection without an answer: with a TCP RST

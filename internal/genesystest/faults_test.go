@@ -166,6 +166,26 @@ func TestHangResetDown(t *testing.T) {
 	}
 	mustStatus(t, v.call("GET", "/api/v2/users", nil), 200)
 
+	// A hung call with a body ends when its client leaves, as a real
+	// server's would: a caller that stops an attempt must be able to rely
+	// on it no longer being open upstream.
+	v.emu.HangNext("POST /api/v2/users/search", 1)
+	before := len(v.emu.Requests())
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ = http.NewRequestWithContext(ctx, "POST", v.url+"/api/v2/users/search",
+		strings.NewReader(`{"query":[{"type":"MATCH_ALL"}]}`))
+	req.Header.Set("Authorization", "Bearer "+v.tok)
+	req.Header.Set("Content-Type", "application/json")
+	if _, err := v.hc.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hang with a body: %v", err)
+	}
+	for end := time.Now().Add(time.Second); len(v.emu.Requests()) == before; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("a hung call with a body was still open 1s after its client left")
+		}
+	}
+
 	v.emu.SetFaults(genesystest.Faults{RateReset: 1, Seed: 1})
 	req, _ = http.NewRequest("GET", v.url+"/api/v2/users", nil)
 	req.Header.Set("Authorization", "Bearer "+v.tok)

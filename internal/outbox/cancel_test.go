@@ -103,3 +103,54 @@ func TestCancelKeyByKind(t *testing.T) {
 		t.Fatalf("entries left %v, want u1/skills and u2/external_id", left)
 	}
 }
+
+// TestHoldStopsRunningAttempt: Hold cancels the key's running attempt and
+// returns only after it ended; while held no attempt of the key starts (the
+// other key's entries still run); the stopped attempt is not counted; after
+// release the entry runs again.
+func TestHoldStopsRunningAttempt(t *testing.T) {
+	st := fileStorage(t)
+	started := make(chan string, 16)
+	var running, heldRuns atomic.Int32
+	var holding atomic.Bool
+	o, scans := newOutbox(t, testConfig(st, func(ctx context.Context, e Entry) error {
+		if e.Key != "u1" {
+			return nil
+		}
+		if holding.Load() {
+			heldRuns.Add(1)
+		}
+		running.Add(1)
+		defer running.Add(-1)
+		started <- e.Key
+		<-ctx.Done() // a slow upstream call, stopped only by its context
+		return ctx.Err()
+	}))
+	ctx := context.Background()
+	if err := o.Enqueue(ctx, Entry{Key: "u1", NextAttempt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	o.Start()
+	recv(t, started, "the first attempt")
+
+	holding.Store(true)
+	release := o.Hold(ctx, "u1")
+	if n := running.Load(); n != 0 {
+		t.Fatalf("Hold returned with %d attempts of the key still running", n)
+	}
+	if err := o.Enqueue(ctx, Entry{Key: "u2", NextAttempt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	waitScans(t, scans, 3)
+	if n := heldRuns.Load(); n != 0 {
+		t.Fatalf("%d attempts of the held key started", n)
+	}
+	left := storedEntries(t, st.Path)
+	if len(left) != 1 || left[0].Key != "u1" || left[0].Attempts != 0 {
+		t.Fatalf("stored after the held scans: %+v, want only u1 with 0 attempts counted", left)
+	}
+
+	holding.Store(false)
+	release()
+	recv(t, started, "an attempt after release")
+}

@@ -93,6 +93,8 @@ type Outbox struct {
 	stats   stats              // cached from the last scan, adjusted by Enqueue
 	nextDue time.Time          // earliest NextAttempt known to the worker
 	corrupt map[string]bool    // entry keys already reported as unreadable
+	held    map[string]int     // Entry.Key → open Holds on it
+	running map[*attemptSlot]struct{}
 
 	afterScan func() // test hook: called by the worker after every scan
 }

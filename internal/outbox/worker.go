@@ -150,6 +150,8 @@ func (o *Outbox) expired(e Entry, now time.Time) bool { return now.Sub(e.Created
 // removed (completed, given up or cancelled).
 func (o *Outbox) process(ctx context.Context, key string) (next time.Time, removed bool) {
 	log := o.log.With(zap.String("entry", key))
+	ctx, finish := o.startAttempt(ctx, key)
+	defer finish()
 	unlock, err := o.tryLock(ctx, key)
 	switch {
 	case errors.Is(err, errBusy):
@@ -173,10 +175,16 @@ func (o *Outbox) process(ctx context.Context, key string) (next time.Time, remov
 		o.reportCorrupt(key, err)
 		return time.Time{}, false
 	case err != nil:
-		log.Warn("loading entry failed; retrying on the next scan", zap.Error(err))
+		if ctx.Err() == nil {
+			log.Warn("loading entry failed; retrying on the next scan", zap.Error(err))
+		}
 		return time.Time{}, false
 	}
 	log = log.With(zap.String("id", e.ID), zap.String("kind", e.Kind))
+	if o.isHeld(e.Key) {
+		log.Debug("entry held by a write to its key; skipping")
+		return time.Time{}, false
+	}
 	now := time.Now()
 	if o.expired(e, now) {
 		lastErr := errors.New("no attempt succeeded")
@@ -196,6 +204,10 @@ func (o *Outbox) process(ctx context.Context, key string) (next time.Time, remov
 		return time.Time{}, o.complete(bctx, log, key, e)
 	}
 
+	if heldDuring(ctx) {
+		log.Debug("attempt stopped by a write to its key; not counted", zap.Error(runErr))
+		return time.Time{}, false
+	}
 	e.Attempts++
 	e.LastError = truncateError(runErr.Error())
 	now = time.Now()
