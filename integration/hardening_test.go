@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,50 @@ func TestExternalIDAfterRestart(t *testing.T) {
 	if u, _ := s.Emu.User(without); u.State != "inactive" || u.Title != "Agent" {
 		t.Fatalf("Genesys holds %+v, want the replaced, deactivated user", u)
 	}
+	s.NoRejections()
+}
+
+// TestExternalIDInListsAfterRestart: a list after a restart (nothing
+// cached) shows every listed user's externalId, whichever way the list is
+// answered, at one GET /api/v2/users/{id}/externalid per user not yet
+// known, none for a list that leaves externalId out, and none the next time.
+func TestExternalIDInListsAfterRestart(t *testing.T) {
+	const extCalls = "GET /api/v2/users/{id}/externalid"
+	s := harness.New(t, harness.Options{})
+	w := s.Writer()
+	for _, body := range []string{`{"userName":"a.list@example.com","externalId":"hr-a"}`,
+		`{"userName":"b.list@example.com","externalId":"hr-b"}`, `{"userName":"c.list@example.com"}`} {
+		s.Do(http.MethodPost, "/Users", w, body).Expect(t, http.StatusCreated)
+	}
+	want := map[string]string{"a.list@example.com": "hr-a", "b.list@example.com": "hr-b", "c.list@example.com": ""}
+	check := func(path string, wantN, wantCalls int) {
+		t.Helper()
+		before := s.Emu.Calls(extCalls)
+		r := s.Do(http.MethodGet, path, w, nil).Expect(t, http.StatusOK)
+		res, _ := r.Body["Resources"].([]any)
+		if len(res) != wantN {
+			t.Fatalf("%s: %d users, want %d: %s", path, len(res), wantN, r.Raw)
+		}
+		for _, x := range res {
+			u, _ := x.(map[string]any)
+			name := harness.Str(u, "userName")
+			if got := harness.Str(u, "externalId"); !strings.Contains(path, "excludedAttributes") && got != want[name] {
+				t.Errorf("%s: %s has externalId %q, want %q", path, name, got, want[name])
+			}
+		}
+		if n := s.Emu.Calls(extCalls) - before; n != wantCalls {
+			t.Errorf("%s: %d external id reads, want %d", path, n, wantCalls)
+		}
+	}
+	s.Restart()
+	check("/Users?excludedAttributes=externalId", 3, 0)
+	check("/Users", 3, 3)
+	check("/Users", 3, 0)
+	s.Restart()
+	check("/Users?filter="+url.QueryEscape(`userName eq "a.list@example.com"`), 1, 1)
+	check("/Users?filter="+url.QueryEscape(`userName eq "c.list@example.com"`), 1, 1)
+	// externalId eq is answered by GET /api/v2/users/externalid/{authority}/{key}.
+	check("/Users?filter="+url.QueryEscape(`userName eq "b.list@example.com" and externalId eq "hr-b"`), 1, 0)
 	s.NoRejections()
 }
 

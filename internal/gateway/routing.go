@@ -14,9 +14,10 @@ import (
 	"github.com/caddyscim/caddyscim/internal/scim"
 )
 
-// resolveParallelism bounds the name lookups in flight for one request (the
-// client paces them further).
-const resolveParallelism = 4
+// lookupParallelism bounds the lookups one request has in flight at once
+// (routing names, listed users' external ids); the client paces them
+// further.
+const lookupParallelism = 4
 
 // routingPlan is what a user's groups and purecloud extension give it in
 // Genesys ids: skills and languages with the highest proficiency asked for
@@ -146,7 +147,7 @@ func (c *core) resolveRouting(ctx context.Context, groups []scim.GroupRef, skill
 	}
 
 	eg, ectx := errgroup.WithContext(ctx)
-	eg.SetLimit(resolveParallelism)
+	eg.SetLimit(lookupParallelism)
 	for _, j := range jobs {
 		eg.Go(func() error {
 			id, err := c.names.resolve(ectx, j.kind, j.name)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/caddyscim/caddyscim/internal/audit"
 	"github.com/caddyscim/caddyscim/internal/genesys"
 	"github.com/caddyscim/caddyscim/internal/scim"
@@ -108,12 +110,18 @@ func (g *userOps) searchWindow(ctx context.Context, criteria []genesys.SearchCri
 		total = second.Total
 	}
 	page := cut(results, w.skip, w.count)
+	var ext map[string]string
+	if q.ExternalID {
+		if ext, err = g.externalIDsOf(ctx, page); err != nil {
+			return nil, err
+		}
+	}
 	users := make([]*scim.User, 0, len(page))
 	for i := range page {
 		if page[i].ID == "" {
 			continue
 		}
-		users = append(users, g.render(ctx, q, &page[i]))
+		users = append(users, g.render(ctx, q, &page[i], ext[page[i].ID]))
 	}
 	return &scim.ListResult{Total: total, Users: users}, nil
 }
@@ -125,9 +133,15 @@ func (g *userOps) postFilteredSearch(ctx context.Context, plan *queryPlan, q *sc
 	if err != nil {
 		return nil, err
 	}
+	var ext map[string]string
+	if q.ExternalID {
+		if ext, err = g.externalIDsOf(ctx, r.Results); err != nil {
+			return nil, err
+		}
+	}
 	var kept []*scim.User
 	for i := range r.Results {
-		if u := g.render(ctx, q, &r.Results[i]); matches(plan.filter, u) {
+		if u := g.render(ctx, q, &r.Results[i], ext[r.Results[i].ID]); matches(plan.filter, u) {
 			kept = append(kept, u)
 		}
 	}
@@ -150,17 +164,57 @@ func (g *userOps) search(ctx context.Context, q *scim.ListQuery, criteria []gene
 	})
 }
 
-// render is userToSCIM with the external id remembered in Shared: a list
-// makes no extra call per user, so an external id not yet known to this
-// process is omitted (a read or an externalId filter fetches it). Groups
-// are rendered when the query asks for them (the search expanded them).
-func (g *userOps) render(ctx context.Context, q *scim.ListQuery, u *genesys.User) *scim.User {
-	ext, _ := g.knownExternalID(u.ID)
+// render is userToSCIM with the user's external id (from externalIDsOf;
+// "" when the response leaves it out). Groups are rendered when the query
+// asks for them (the search expanded them).
+func (g *userOps) render(ctx context.Context, q *scim.ListQuery, u *genesys.User, ext string) *scim.User {
 	out := userToSCIM(u, ext)
 	if q.Groups {
 		out.Groups = g.userGroups(ctx, u)
 	}
 	return out
+}
+
+// externalIDsOf returns the external ids of users by id. externalId is
+// returned by default (RFC 7643 §3.1 "returned": default), and Genesys keeps
+// it apart from the user, so one not yet known to this process costs a
+// GET /api/v2/users/{userId}/externalid, at most lookupParallelism at once:
+// a page is then right after a restart or on another instance, and the
+// ids are remembered for the next. Any lookup failing fails the list rather
+// than answer a user without its externalId.
+func (g *userOps) externalIDsOf(ctx context.Context, users []genesys.User) (map[string]string, error) {
+	out := make(map[string]string, len(users))
+	var missing []string
+	for i := range users {
+		id := users[i].ID
+		if id == "" {
+			continue
+		}
+		if k, ok := g.knownExternalID(id); ok {
+			out[id] = k
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	keys := make([]string, len(missing))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(lookupParallelism)
+	for i, id := range missing {
+		eg.Go(func() (err error) {
+			keys[i], err = g.externalIDFor(ectx, id)
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	for i, id := range missing {
+		out[id] = keys[i]
+	}
+	return out, nil
 }
 
 // lookup answers an `id eq` or `externalId eq` term by a direct read; nil

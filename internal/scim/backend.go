@@ -61,6 +61,9 @@ type ListQuery struct {
 	// otherwise the listed users' groups are not rendered and need not be
 	// read.
 	Groups bool
+	// ExternalID is false when attributes or excludedAttributes leave
+	// externalId out of the response: the backend need not look it up.
+	ExternalID bool
 }
 
 // ListResult is one page: Total is the number of matches, Users the window.

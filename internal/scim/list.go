@@ -26,14 +26,16 @@ func queryParam(q url.Values, name string) (string, bool) {
 // sortOrder are ignored: sorting is not advertised, and the order is stable.
 // Groups is set when the attributes parameter asks for groups: a list
 // leaves them out otherwise, as reading every listed user's groups costs
-// the backend more than the rest of the page.
+// the backend more than the rest of the page. ExternalID is set unless the
+// projection leaves externalId out.
 func ParseListQuery(q url.Values, maxResults int) (*ListQuery, error) {
 	start, count, f, err := parseListParams(q, maxResults, ParseFilter)
 	if err != nil {
 		return nil, err
 	}
+	p := projectionFrom(q, userSegments)
 	return &ListQuery{Filter: f, StartIndex: start, Count: count,
-		Groups: projectionFrom(q, userSegments).asks("groups")}, nil
+		Groups: p.asks("groups"), ExternalID: p.returns("externalid")}, nil
 }
 
 // ParseGroupListQuery reads GET /Groups parameters: startIndex and count

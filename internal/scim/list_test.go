@@ -86,6 +86,31 @@ func TestParseListQueryGroups(t *testing.T) {
 	}
 }
 
+// A user list looks up externalIds unless the response leaves them out.
+func TestParseListQueryExternalID(t *testing.T) {
+	tests := []struct {
+		query string
+		want  bool
+	}{
+		{"", true},
+		{"excludedAttributes=emails", true},
+		{"excludedAttributes=externalId", false},
+		{"EXCLUDEDATTRIBUTES=EXTERNALID", false},
+		{"attributes=userName", false},
+		{"attributes=userName,externalId", true},
+		{"attributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:User:externalId"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			q, _ := url.ParseQuery(tt.query)
+			lq, err := ParseListQuery(q, 100)
+			if err != nil || lq.ExternalID != tt.want {
+				t.Fatalf("ExternalID = %v, %v; want %v", lq.ExternalID, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseGroupListQuery(t *testing.T) {
 	tests := []struct {
 		query        string
