@@ -2,6 +2,7 @@ package groups
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 func TestUserGroups(t *testing.T) {
 	s := newStack(t, fastPacing)
 	w := s.Writer()
-	r := s.Do(http.MethodPost, "/Users", w, `{"userName":"gus@example.com","groups":[{"display":"CC Billing"},{"display":"Not Configured"}]}`).
+	r := s.Do(http.MethodPost, "/Users", w, `{"userName":"gus@example.com","externalId":"hr-gus","groups":[{"display":"CC Billing"},{"display":"Not Configured"}]}`).
 		Expect(t, http.StatusCreated)
 	gus := harness.Str(r.Body, "id")
 	gs := s.Emu.GroupsByName("CC Billing")
@@ -29,7 +30,7 @@ func TestUserGroups(t *testing.T) {
 	expectRouting(t, s, "created in CC Billing", map[string]routing{gus: billing})
 
 	// Okta's PUT sends groups: []; membership and routing stay.
-	s.Do(http.MethodPut, "/Users/"+gus, w, `{"userName":"gus@example.com","groups":[]}`).Expect(t, http.StatusOK)
+	s.Do(http.MethodPut, "/Users/"+gus, w, `{"userName":"gus@example.com","externalId":"hr-gus","groups":[]}`).Expect(t, http.StatusOK)
 	expectRouting(t, s, "after a PUT with no groups", map[string]routing{gus: billing})
 
 	got := s.Do(http.MethodGet, "/Users/"+gus, w, nil).Expect(t, http.StatusOK)
@@ -45,9 +46,17 @@ func TestUserGroups(t *testing.T) {
 	if strings.Contains(string(list.Raw), `"groups"`) {
 		t.Fatalf("a list without attributes shows groups: %s", list.Raw)
 	}
-	list = s.Do(http.MethodGet, "/Users?attributes=userName,groups", w, nil).Expect(t, http.StatusOK)
-	if !strings.Contains(string(list.Raw), gs[0].ID) {
-		t.Fatalf("attributes=groups does not show them: %s", list.Raw)
+	// Every way a list is answered shows them: a search, a read by id, a
+	// read by externalId (whose Genesys call has no expand).
+	for _, filter := range []string{"", `userName eq "gus@example.com"`, `id eq "` + gus + `"`, `externalId eq "hr-gus"`} {
+		path := "/Users?attributes=userName,groups"
+		if filter != "" {
+			path += "&filter=" + url.QueryEscape(filter)
+		}
+		list = s.Do(http.MethodGet, path, w, nil).Expect(t, http.StatusOK)
+		if !strings.Contains(string(list.Raw), gs[0].ID) {
+			t.Errorf("attributes=groups with filter %q does not show them: %s", filter, list.Raw)
+		}
 	}
 
 	// A deleted user is not a member anyone can add.

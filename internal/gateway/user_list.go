@@ -232,6 +232,11 @@ func (g *userOps) lookup(ctx context.Context, q *scim.ListQuery, c *scim.Compare
 		u, err = g.cfg.Client.GetUser(ctx, key, "", expandGroups)
 	} else {
 		u, err = g.cfg.Client.GetUserByExternalID(ctx, g.cfg.ExternalIDAuthority, key)
+		if err == nil && q.Groups {
+			// GET /api/v2/users/externalid/{authorityName}/{externalKey}
+			// documents no expand: the groups need a read of the user.
+			u, err = g.cfg.Client.GetUser(ctx, u.ID, "", expandGroups)
+		}
 	}
 	switch {
 	case isAbsent(err):
