@@ -59,53 +59,33 @@ func TestParseListQuery(t *testing.T) {
 	}
 }
 
-// A user list renders groups only when attributes asks for them.
-func TestParseListQueryGroups(t *testing.T) {
+// A user list renders groups only when attributes asks for them, and looks
+// up externalIds unless the response leaves them out.
+func TestParseListQueryProjection(t *testing.T) {
 	tests := []struct {
-		query string
-		want  bool
+		query       string
+		groups, ext bool
 	}{
-		{"", false},
-		{"excludedAttributes=emails", false},
-		{"attributes=userName", false},
-		{"attributes=userName,groups", true},
-		{"ATTRIBUTES=Groups.Display", true},
-		{"attributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:User:groups"), true},
-		{"attributes=groups&excludedAttributes=groups", false},
-		{"attributes=groups&excludedAttributes=groups.display", true},
-		{"attributes=groupsX", false},
+		{"", false, true},
+		{"excludedAttributes=emails", false, true},
+		{"attributes=userName", false, false},
+		{"attributes=userName,groups", true, false},
+		{"ATTRIBUTES=Groups.Display", true, false},
+		{"attributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:User:groups"), true, false},
+		{"attributes=groups&excludedAttributes=groups", false, false},
+		{"attributes=groups&excludedAttributes=groups.display", true, false},
+		{"attributes=groupsX", false, false},
+		{"excludedAttributes=externalId", false, false},
+		{"EXCLUDEDATTRIBUTES=EXTERNALID", false, false},
+		{"attributes=userName,externalId", false, true},
+		{"attributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:User:externalId"), false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
 			lq, err := ParseListQuery(q, 100)
-			if err != nil || lq.Groups != tt.want {
-				t.Fatalf("Groups = %v, %v; want %v", lq.Groups, err, tt.want)
-			}
-		})
-	}
-}
-
-// A user list looks up externalIds unless the response leaves them out.
-func TestParseListQueryExternalID(t *testing.T) {
-	tests := []struct {
-		query string
-		want  bool
-	}{
-		{"", true},
-		{"excludedAttributes=emails", true},
-		{"excludedAttributes=externalId", false},
-		{"EXCLUDEDATTRIBUTES=EXTERNALID", false},
-		{"attributes=userName", false},
-		{"attributes=userName,externalId", true},
-		{"attributes=" + url.QueryEscape("urn:ietf:params:scim:schemas:core:2.0:User:externalId"), true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.query, func(t *testing.T) {
-			q, _ := url.ParseQuery(tt.query)
-			lq, err := ParseListQuery(q, 100)
-			if err != nil || lq.ExternalID != tt.want {
-				t.Fatalf("ExternalID = %v, %v; want %v", lq.ExternalID, err, tt.want)
+			if err != nil || lq.Groups != tt.groups || lq.ExternalID != tt.ext {
+				t.Fatalf("Groups, ExternalID = %v, %v (%v); want %v, %v", lq.Groups, lq.ExternalID, err, tt.groups, tt.ext)
 			}
 		})
 	}
