@@ -88,10 +88,12 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 // DecodeJSON decodes exactly one JSON value from r and refuses trailing data,
 // which json.Decoder alone would accept. Numbers are json.Number (so an id
 // sent as a large number keeps its digits); objects are map[string]any and
-// arrays []any. Failures are 400 invalidSyntax. It enforces no size limit:
+// arrays []any. Failures are 400 invalidSyntax, but text that is not
+// Unicode (see textCheck) is 400 invalidValue. It enforces no size limit:
 // ReadJSON does.
 func DecodeJSON(r io.Reader) (any, error) {
-	dec := json.NewDecoder(r)
+	text := &textCheck{r: r}
+	dec := json.NewDecoder(text)
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
@@ -104,6 +106,10 @@ func DecodeJSON(r io.Reader) (any, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, Errorf(http.StatusBadRequest, InvalidSyntax,
 			"request body has data after the JSON value")
+	}
+	if text.invalid() {
+		return nil, Errorf(http.StatusBadRequest, InvalidValue,
+			"request body holds text that is not valid UTF-8 (a stray byte, or an escaped surrogate without its pair)")
 	}
 	return v, nil
 }
