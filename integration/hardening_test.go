@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,6 +148,31 @@ func TestRestoreReturnsToDivision(t *testing.T) {
 	if d := s.Emu.UserDivision(id); d != agents {
 		t.Fatalf("restored user in division %q, want the configured %q", d, agents)
 	}
+
+	// A requested division that is not a Genesys id is refused before the
+	// restore, and one Genesys does not know is the caller's 400 naming
+	// it, not "User not found"; the corrected request finishes the restore.
+	// The emulator checks a create's division before its email, so the
+	// create is answered the conflict a deleted holder of the email gives.
+	s.Do(http.MethodDelete, "/Users/"+id, w, nil).Expect(t, http.StatusNoContent)
+	before := len(s.Emu.Requests())
+	s.Do(http.MethodPost, "/Users", w, `{"userName":"leaver@example.com","urn:ietf:params:scim:schemas:extension:genesys:User":{"divisionId":".."}}`).
+		ExpectSCIMError(t, http.StatusBadRequest, "invalidValue")
+	if n := len(s.Emu.Requests()) - before; n != 0 {
+		t.Fatalf("a divisionId \"..\" caused %d upstream calls", n)
+	}
+	s.Emu.FailNext("POST /api/v2/users", 1, http.StatusConflict)
+	const nowhere = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+	r = s.Do(http.MethodPost, "/Users", w, `{"userName":"leaver@example.com","urn:ietf:params:scim:schemas:extension:genesys:User":{"divisionId":"`+nowhere+`"}}`).
+		ExpectSCIMError(t, http.StatusBadRequest, "invalidValue")
+	if !strings.Contains(harness.Str(r.Body, "detail"), nowhere) {
+		t.Fatalf("detail %q does not name the division", harness.Str(r.Body, "detail"))
+	}
+	r = s.Do(http.MethodPost, "/Users", w, `{"userName":"leaver@example.com","urn:ietf:params:scim:schemas:extension:genesys:User":{"divisionId":"`+agents+`"}}`).
+		Expect(t, http.StatusCreated)
+	if harness.Str(r.Body, "id") != id || s.Emu.UserDivision(id) != agents {
+		t.Fatalf("the corrected request answered %s; user in division %q", r.Raw, s.Emu.UserDivision(id))
+	}
 	s.NoRejections()
 }
 
@@ -236,6 +263,64 @@ func TestUserNameFoldsASCIIOnly(t *testing.T) {
 	s.NoRejections()
 }
 
+// TestMalformedUserNamesCostNothing: a userName that is not UTF-8 (a stray
+// byte, an escaped surrogate without its pair) is 400 invalidValue, not
+// decoded to U+FFFD, which made different inputs one identity; nor is an
+// address Genesys refuses (a domain literal) sent to it. Nothing reaches
+// Genesys.
+func TestMalformedUserNamesCostNothing(t *testing.T) {
+	s := harness.New(t, harness.Options{})
+	w := s.Writer()
+	before := len(s.Emu.Requests())
+	for _, body := range []any{
+		[]byte("{\"userName\":\"\xffjo@example.com\"}"),
+		[]byte("{\"userName\":\"\xfejo@example.com\"}"),
+		`{"userName":"\udc00jo@example.com"}`,
+		`{"userName":"\ud800jo@example.com"}`,
+		[]byte("{\"userName\":\"jo@example.com\",\"title\":\"\xc0\xaf\"}"),
+		`{"userName":"a@[127.0.0.1]"}`,
+	} {
+		s.Do(http.MethodPost, "/Users", w, body).ExpectSCIMError(t, http.StatusBadRequest, "invalidValue")
+	}
+	if n := len(s.Emu.Requests()) - before; n != 0 {
+		t.Fatalf("malformed userNames caused %d upstream calls", n)
+	}
+	if n := len(s.Emu.Users()); n != 0 {
+		t.Fatalf("%d users created", n)
+	}
+	s.NoRejections()
+}
+
+// TestConcurrentCreatesOneExternalID: creates of different people with one
+// externalId, all at once: one is created with it, the others are 409
+// uniqueness with nothing created (the check and the claim are not
+// interleaved with another create's).
+func TestConcurrentCreatesOneExternalID(t *testing.T) {
+	s := harness.New(t, harness.Options{Extra: "rate_limit 100000 1m"})
+	w := s.Writer()
+	const n = 6
+	status := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status[i] = s.Do(http.MethodPost, "/Users", w, fmt.Sprintf(`{"userName":"race%d@example.com","externalId":"same-ext"}`, i)).Status
+		}()
+	}
+	wg.Wait()
+	slices.Sort(status)
+	want := []int{http.StatusCreated, http.StatusConflict, http.StatusConflict, http.StatusConflict, http.StatusConflict, http.StatusConflict}
+	if !slices.Equal(status, want) {
+		t.Fatalf("statuses %v, want one 201 and the rest 409", status)
+	}
+	users := s.Emu.Users()
+	if len(users) != 1 || len(users[0].ExternalIDs) != 1 || users[0].ExternalIDs[0].Key != "same-ext" {
+		t.Fatalf("Genesys holds %+v, want one user with externalId same-ext", users)
+	}
+	s.NoRejections()
+}
+
 // TestIDsAndPathValues: ids that cannot be Genesys ids (UUIDs) are 404 with no
 // upstream call; "." and ".." never reach Genesys as path segments; an
 // externalId is at most 255 characters; a create whose externalId another
@@ -272,6 +357,8 @@ func TestIDsAndPathValues(t *testing.T) {
 		`{"userName":"dot@example.com","externalId":".."}`,
 		`{"userName":"dot@example.com","externalId":"` + strings.Repeat("x", 256) + `"}`,
 		`{"userName":"dot@example.com","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":".."}}}`,
+		`{"userName":"dot@example.com","urn:ietf:params:scim:schemas:extension:genesys:User":{"divisionId":".."}}`,
+		`{"userName":"dot@example.com","urn:ietf:params:scim:schemas:extension:genesys:User":{"divisionId":"Agents"}}`,
 	} {
 		s.Do(http.MethodPost, "/Users", w, body).ExpectSCIMError(t, http.StatusBadRequest, "invalidValue")
 	}

@@ -104,7 +104,9 @@ func isPlainAddress(e string) bool {
 	}
 	at := strings.LastIndexByte(e, '@')
 	domain := e[at+1:]
-	return at > 0 && strings.Contains(domain, ".") &&
+	// A domain literal ("a@[127.0.0.1]", RFC 5322 §3.4.1) is an address
+	// net/mail accepts and Genesys does not.
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, "[") &&
 		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
@@ -131,6 +133,11 @@ func profileFromSCIM(u *scim.User) (*profile, error) {
 	}
 	if err := checkPathValue("externalId", u.ExternalID); err != nil {
 		return nil, err
+	}
+	// A division id goes into a Genesys URL path when a restore moves the
+	// user (POST /api/v2/authorization/divisions/{divisionId}/objects/USER).
+	if div := strings.TrimSpace(u.DivisionID); div != "" && !isGenesysID(div) {
+		return nil, scim.BadValue("divisionId %q is not a Genesys Cloud division id", div)
 	}
 	return &profile{
 		Email:      email,

@@ -38,6 +38,8 @@ func TestNormaliseEmail(t *testing.T) {
 		{"Alice <alice@example.com>", "", false},
 		{"a b@example.com", "", false},
 		{"alice@example.com.", "", false},
+		{"a@[127.0.0.1]", "", false}, // a domain literal: Genesys refuses it
+		{"a@[example.com]", "", false},
 		{"Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee", "", false},
 		{string(make([]byte, 300)) + "@example.com", "", false},
 	}
@@ -95,12 +97,12 @@ func TestProfileFromSCIM(t *testing.T) {
 		},
 		{
 			name: "enterprise, division, phones",
-			in: scim.User{UserName: "e@example.com", Title: " Agent ", Department: "Support", ManagerID: "mgr-1", DivisionID: "div-1",
+			in: scim.User{UserName: "e@example.com", Title: " Agent ", Department: "Support", ManagerID: "mgr-1", DivisionID: "5e3c9a1f-0b7d-4c2e-9a61-3f8d2b7c4e10",
 				PhoneNumbers: []scim.MultiValue{
 					{Value: "+1 555 0100", Type: "work"}, {Value: "+1 555 0101", Type: "work", Primary: true},
 					{Value: "+1 555 0102", Type: "mobile"}, {Value: "+1 555 0103", Type: "fax"}, {Value: "+1 555 0104", Type: "home"},
 				}},
-			want: profile{Email: "e@example.com", Name: "e@example.com", Title: "Agent", Department: "Support", ManagerID: "mgr-1", DivisionID: "div-1",
+			want: profile{Email: "e@example.com", Name: "e@example.com", Title: "Agent", Department: "Support", ManagerID: "mgr-1", DivisionID: "5e3c9a1f-0b7d-4c2e-9a61-3f8d2b7c4e10",
 				Phones: []genesys.Contact{
 					{Address: "+1 555 0101", MediaType: "PHONE", Type: "WORK"},
 					{Address: "+1 555 0102", MediaType: "PHONE", Type: "MOBILE"},
@@ -141,6 +143,8 @@ func TestProfileFromSCIMRejects(t *testing.T) {
 		{"work email not an email", scim.User{UserName: "a@example.com", Emails: []scim.MultiValue{{Value: "nope", Type: "work"}}}},
 		{"skill without a name", scim.User{UserName: "a@example.com", RoutingSkills: []scim.NamedProficiency{{Name: " "}}}},
 		{"skill proficiency above 5", scim.User{UserName: "a@example.com", RoutingSkills: []scim.NamedProficiency{{Name: "X", Proficiency: ptr(6.0)}}}},
+		{"divisionId not a Genesys id", scim.User{UserName: "a@example.com", DivisionID: "div-1"}},
+		{"divisionId a dot segment", scim.User{UserName: "a@example.com", DivisionID: ".."}},
 		{"language proficiency below 0", scim.User{UserName: "a@example.com", RoutingLanguages: []scim.NamedProficiency{{Name: "X", Proficiency: ptr(-1.0)}}}},
 	}
 	for _, tt := range tests {

@@ -52,7 +52,8 @@ type Shared struct {
 	// knownUsers holds ids of users seen to exist (managers), so creates in
 	// a bulk load check each manager once.
 	knownUsers *cache.Cache
-	// createLocks serialises creates per normalised email.
+	// createLocks serialises creates per normalised email, and per
+	// externalId (externalIDLockKey).
 	createLocks keylock.Mutex[string]
 	// groups is the organisation's groups by id and name.
 	groups groupIndex

@@ -41,13 +41,25 @@ func (g *userOps) CreateUser(ctx context.Context, u *scim.User) (*scim.User, boo
 	return nil, false, g.createFailed(ctx, createdID(err), p.Email, err)
 }
 
-// create runs the create under the per-email lock.
+// create runs the create under the per-email lock and, when the request
+// carries an externalId, the lock of that externalId: the check that nobody
+// else holds it and the step that claims it must not interleave with another
+// create claiming it for someone else (both would be created, and only one
+// would get the externalId). Email locks are always taken first, so the two
+// cannot deadlock.
 func (g *userOps) create(ctx context.Context, p *profile) (*createResult, error) {
 	unlock, err := g.shared.createLocks.Lock(ctx, p.Email)
 	if err != nil {
 		return nil, unavailable("the request ended while a create of the same user was running", err)
 	}
 	defer unlock()
+	if p.ExternalID != "" {
+		unlockExt, err := g.shared.createLocks.Lock(ctx, externalIDLockKey(p.ExternalID))
+		if err != nil {
+			return nil, unavailable("the request ended while a create with the same externalId was running", err)
+		}
+		defer unlockExt()
+	}
 
 	in, err := g.resolveIntent(ctx, p)
 	if err != nil {
@@ -377,6 +389,10 @@ func (g *userOps) externalIDFreeFor(ctx context.Context, p *profile) error {
 	}
 	return nil
 }
+
+// externalIDLockKey is the createLocks key of an externalId: the NUL it
+// starts with keeps it apart from every normalised email.
+func externalIDLockKey(key string) string { return "\x00externalId\x00" + key }
 
 // desiredState is the Genesys state a SCIM active flag asks for (active
 // unless it says false).

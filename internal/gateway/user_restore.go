@@ -59,6 +59,11 @@ func (g *userOps) finishRestore(ctx context.Context, p *profile, in *routingInte
 	// move changes the version: the field PATCH reads it afresh.
 	if div := firstNonEmpty(p.DivisionID, g.cfg.DivisionID); div != "" && (u.Division == nil || u.Division.ID != div) {
 		if err := g.cfg.Client.MoveToDivision(ctx, div, []string{u.ID}); err != nil {
+			if genesys.IsNotFound(err) { // the division, not the user just read
+				bad := scim.BadValue("divisionId %q names no Genesys Cloud division", div)
+				bad.Cause = err
+				err = bad
+			}
 			return nil, restoreFailed(rc.ID, err)
 		}
 		version = 0
