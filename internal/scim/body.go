@@ -107,7 +107,7 @@ func DecodeJSON(r io.Reader) (any, error) {
 		return nil, Errorf(http.StatusBadRequest, InvalidSyntax,
 			"request body has data after the JSON value")
 	}
-	if text.invalid() {
+	if text.bad {
 		return nil, Errorf(http.StatusBadRequest, InvalidValue,
 			"request body holds text that is not valid UTF-8 (a stray byte, or an escaped surrogate without its pair)")
 	}

@@ -19,7 +19,7 @@ type textCheck struct {
 	esc   escState
 	hex   int  // hex digits of the current \u escape read so far
 	code  rune // its value so far
-	bad   bool
+	bad   bool // the body read so far is not Unicode
 }
 
 // escState is where textCheck is in the body's escapes. Backslashes and hex
@@ -47,9 +47,6 @@ func (c *textCheck) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-// invalid reports what the body read so far breaks, for the caller's error.
-func (c *textCheck) invalid() bool { return c.bad }
 
 // scanUTF8 checks b as the continuation of what was read before it.
 func (c *textCheck) scanUTF8(b []byte) {
